@@ -1,0 +1,144 @@
+//! The catalog file exactly as written: raw serde types, every key known.
+
+use crate::id::Id;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalogFile {
+    #[serde(default)]
+    pub dataset: Vec<Spanned<RawDataset>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataset {
+    pub id: Spanned<Id>,
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub stages: Vec<DatasetStage>,
+    #[serde(default)]
+    pub modalities: Vec<Modality>,
+    #[serde(default)]
+    pub languages: Vec<Spanned<String>>,
+    pub samples: Option<Spanned<i64>>,
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub approx: bool,
+    #[serde(default)]
+    pub reported: Vec<String>,
+    pub bytes: Option<Spanned<i64>>,
+    pub hours: Option<Spanned<i64>>,
+    pub tokens: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub generated_by: Vec<String>,
+    #[serde(default)]
+    pub image_sources: Vec<Spanned<String>>,
+    pub license: Option<String>,
+    pub publisher: Option<String>,
+    #[serde(default)]
+    pub links: Links,
+    pub source: Option<String>,
+    pub description: Option<String>,
+    pub notes: Option<String>,
+    pub components: Option<Spanned<Vec<Spanned<RawComponent>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    pub dataset: Spanned<String>,
+    pub samples: Option<Spanned<i64>>,
+}
+
+/// Where to find a dataset. Only these keys are known.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hf: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modelscope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+}
+
+impl Links {
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("hf", &self.hf),
+            ("modelscope", &self.modelscope),
+            ("github", &self.github),
+            ("paper", &self.paper),
+            ("homepage", &self.homepage),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    }
+}
+
+/// A training stage a dataset serves, or `eval` for benchmarks.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetStage {
+    Pretrain,
+    Sft,
+    Preference,
+    Eval,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+pub enum Modality {
+    #[serde(rename = "text")]
+    Text,
+    #[serde(rename = "image")]
+    Image,
+    #[serde(rename = "video")]
+    Video,
+    #[serde(rename = "audio")]
+    Audio,
+    #[serde(rename = "multi-image")]
+    #[value(name = "multi-image")]
+    MultiImage,
+    #[serde(rename = "interleaved")]
+    Interleaved,
+    #[serde(rename = "3d")]
+    #[value(name = "3d")]
+    ThreeD,
+}
+
+impl Modality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::Text => "text",
+            Modality::Image => "image",
+            Modality::Video => "video",
+            Modality::Audio => "audio",
+            Modality::MultiImage => "multi-image",
+            Modality::Interleaved => "interleaved",
+            Modality::ThreeD => "3d",
+        }
+    }
+}
+
+impl DatasetStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetStage::Pretrain => "pretrain",
+            DatasetStage::Sft => "sft",
+            DatasetStage::Preference => "preference",
+            DatasetStage::Eval => "eval",
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Identifiers of datasets, recipes and stages, validated when they are read.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// A lowercase identifier: `[a-z0-9]` first, then `[a-z0-9._-]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Id(String);
+
+impl Id {
+    /// Checks the spelling rule; the error says what is wrong.
+    pub fn parse(s: &str) -> Result<Id, String> {
+        let mut chars = s.chars();
+        match chars.next() {
+            None => return Err("an id cannot be empty".into()),
+            Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
+                return Err(format!("invalid id `{s}`: it must start with a lowercase letter or a digit"))
+            }
+            _ => {}
+        }
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(format!(
+                "invalid id `{s}`: `{bad}` is not allowed (use lowercase letters, digits, `.`, `_` and `-`)"
+            ));
+        }
+        Ok(Id(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Id::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::borrow::Borrow<str> for Id {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_catalog_spelling() {
+        assert!(Id::parse("llava-v1.5-mix665k").is_ok());
+        assert!(Id::parse("3d-llm_data").is_ok());
+    }
+
+    #[test]
+    fn rejects_capitals_spaces_and_leading_punctuation() {
+        assert!(Id::parse("LLaVA").unwrap_err().contains("must start"));
+        assert!(Id::parse("llava 665k").unwrap_err().contains("` ` is not allowed"));
+        assert!(Id::parse("-x").is_err());
+        assert!(Id::parse("").is_err());
+    }
+}

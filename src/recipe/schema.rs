@@ -1,0 +1,125 @@
+//! The recipe file exactly as written: raw serde types, every key known.
+
+use crate::id::Id;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecipe {
+    pub id: Spanned<Id>,
+    pub name: String,
+    pub paper: Option<String>,
+    pub code: Option<String>,
+    pub source: Option<String>,
+    pub description: Option<String>,
+    pub extends: Option<Spanned<Id>>,
+    pub model: Option<Model>,
+    #[serde(default)]
+    pub stage: Vec<Spanned<RawStage>>,
+}
+
+/// Facts about the model, used for token and compute estimates.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Model {
+    /// Field by field: what `self` says wins, the rest comes from `parent`.
+    pub fn over(self, parent: &Model) -> Model {
+        let p = parent.clone();
+        Model {
+            llm: self.llm.or(p.llm),
+            vision: self.vision.or(p.vision),
+            connector: self.connector.or(p.connector),
+            image_tokens: self.image_tokens.or(p.image_tokens),
+            frames: self.frames.or(p.frames),
+            resolution: self.resolution.or(p.resolution),
+            source: self.source.or(p.source),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub id: Spanned<Id>,
+    pub kind: StageKind,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub after: Vec<Spanned<Id>>,
+    pub include: Option<Spanned<String>>,
+    pub budget: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub trainable: Vec<String>,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub mix: Vec<Spanned<RawEntry>>,
+    pub training: Option<Training>,
+}
+
+/// How a stage was trained, where a source says so.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_batch: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntry {
+    pub dataset: Spanned<String>,
+    pub samples: Option<Spanned<i64>>,
+    pub fraction: Option<Spanned<f64>>,
+    pub epochs: Option<Spanned<f64>>,
+    pub weight: Option<Spanned<f64>>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum StageKind {
+    Pretrain,
+    Sft,
+    Preference,
+}
+
+impl StageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Pretrain => "pretrain",
+            StageKind::Sft => "sft",
+            StageKind::Preference => "preference",
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Recipes side by side: datasets as rows, recipes as columns.
+
+use super::{count, percent, table, Format};
+use crate::plan::Plan;
+use crate::recipe::schema::StageKind;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// Compare at the level the recipes write (`entry`) or the model sees (`leaf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Entry,
+    #[default]
+    Leaf,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub recipes: Vec<String>,
+    pub level: Level,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_kind: Option<StageKind>,
+    /// One row per dataset, ordered by how many recipes use it, then by id.
+    pub rows: Vec<Row>,
+    /// Samples per stage kind per recipe.
+    pub totals: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Modality shares per recipe (over the compared stages).
+    pub by_modality: BTreeMap<String, BTreeMap<String, f64>>,
+    pub similarity: Vec<Pair>,
+    /// Datasets used by two or more of the recipes.
+    pub shared: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub dataset: String,
+    pub used_by: usize,
+    /// Per recipe, in the order of `recipes`: samples and share of its total.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Cell {
+    pub samples: Option<u64>,
+    pub share: Option<f64>,
+    pub used: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    /// |A ∩ B| / |A ∪ B| over the dataset sets.
+    pub jaccard: f64,
+    /// Σ min(share_a, share_b) over the shared datasets: the part of the two
+    /// mixes that is the same data.
+    pub overlap: f64,
+}
+
+pub fn compare(plans: &[Plan], level: Level, kind: Option<StageKind>) -> Comparison {
+    let mut cells: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+    let mut totals: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut by_modality = BTreeMap::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let stages: Vec<_> = plan.stages.iter().filter(|s| kind.is_none_or(|k| s.kind == k)).collect();
+        let sum: u64 = stages.iter().map(|s| s.total_samples).sum();
+        let mut modality: BTreeMap<String, u64> = BTreeMap::new();
+        for s in &plan.stages {
+            *totals.entry(s.kind.as_str().into()).or_default().entry(plan.recipe.id.clone()).or_default() +=
+                s.total_samples;
+        }
+        for s in &stages {
+            let items: Vec<(&str, Option<u64>, &Vec<String>)> = match level {
+                Level::Entry => {
+                    s.entries.iter().map(|e| (e.dataset.as_str(), e.samples, &e.modalities)).collect()
+                }
+                Level::Leaf => {
+                    s.leaves.iter().map(|l| (l.dataset.as_str(), l.samples, &l.modalities)).collect()
+                }
+            };
+            for (ds, samples, mods) in items {
+                let row = cells.entry(ds.to_string()).or_insert_with(|| vec![Cell::default(); plans.len()]);
+                let c = &mut row[i];
+                c.samples = match (c.used, c.samples, samples) {
+                    (false, _, s) => s,
+                    (true, Some(a), Some(b)) => Some(a + b),
+                    _ => None,
+                };
+                c.used = true;
+                if let Some(n) = samples {
+                    let mut m = mods.clone();
+                    m.sort();
+                    *modality
+                        .entry(if m.is_empty() { "unknown".into() } else { m.join("+") })
+                        .or_default() += n;
+                }
+            }
+        }
+        for row in cells.values_mut() {
+            let c = &mut row[i];
+            c.share = c.samples.filter(|_| sum > 0).map(|n| n as f64 / sum as f64);
+        }
+        let known: u64 = modality.values().sum();
+        by_modality.insert(
+            plan.recipe.id.clone(),
+            modality.into_iter().filter(|_| known > 0).map(|(k, v)| (k, v as f64 / known as f64)).collect(),
+        );
+    }
+    let mut rows: Vec<Row> = cells
+        .into_iter()
+        .map(|(dataset, cells)| Row { used_by: cells.iter().filter(|c| c.used).count(), dataset, cells })
+        .collect();
+    rows.sort_by(|a, b| b.used_by.cmp(&a.used_by).then_with(|| a.dataset.cmp(&b.dataset)));
+    let shared = rows.iter().filter(|r| r.used_by >= 2).map(|r| r.dataset.clone()).collect();
+    let similarity = pairs(plans, &rows);
+    Comparison {
+        recipes: plans.iter().map(|p| p.recipe.id.clone()).collect(),
+        level,
+        stage_kind: kind,
+        rows,
+        totals,
+        by_modality,
+        similarity,
+        shared,
+    }
+}
+
+fn pairs(plans: &[Plan], rows: &[Row]) -> Vec<Pair> {
+    let mut out = Vec::new();
+    for i in 0..plans.len() {
+        for j in i + 1..plans.len() {
+            let a: BTreeSet<&str> =
+                rows.iter().filter(|r| r.cells[i].used).map(|r| r.dataset.as_str()).collect();
+            let b: BTreeSet<&str> =
+                rows.iter().filter(|r| r.cells[j].used).map(|r| r.dataset.as_str()).collect();
+            let union = a.union(&b).count();
+            let inter = a.intersection(&b).count();
+            let overlap = rows.iter().filter_map(|r| Some(r.cells[i].share?.min(r.cells[j].share?))).sum();
+            out.push(Pair {
+                a: plans[i].recipe.id.clone(),
+                b: plans[j].recipe.id.clone(),
+                jaccard: if union == 0 { 0.0 } else { inter as f64 / union as f64 },
+                overlap,
+            });
+        }
+    }
+    out
+}
+
+pub fn render(c: &Comparison, format: Format) -> String {
+    match format {
+        Format::Json => super::json(&rounded(c)),
+        Format::Csv => csv(c),
+        Format::Table => text(c, false),
+        Format::Md => text(c, true),
+    }
+}
+
+/// Shares with 4 decimals, like the plan's JSON.
+fn rounded(c: &Comparison) -> serde_json::Value {
+    let mut v = serde_json::to_value(c).unwrap_or_default();
+    round_floats(&mut v);
+    v
+}
+
+fn round_floats(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let r = crate::plan::round_to(n.as_f64().unwrap_or(0.0), 4);
+            *v = serde_json::json!(r);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(round_floats),
+        serde_json::Value::Object(o) => o.values_mut().for_each(round_floats),
+        _ => {}
+    }
+}
+
+fn csv(c: &Comparison) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["dataset", "used_by", "recipe", "samples", "share"]);
+    for row in &c.rows {
+        for (recipe, cell) in c.recipes.iter().zip(&row.cells) {
+            if cell.used {
+                let _ = w.write_record([
+                    row.dataset.clone(),
+                    row.used_by.to_string(),
+                    recipe.clone(),
+                    cell.samples.map(|n| n.to_string()).unwrap_or_default(),
+                    cell.share.map(|s| format!("{s:.6}")).unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn text(c: &Comparison, md: bool) -> String {
+    let mut out = String::new();
+    let h = if md { "## " } else { "" };
+    let scope = c.stage_kind.map_or("all stages".to_string(), |k| format!("{} stages", k.as_str()));
+    let level = match c.level {
+        Level::Entry => "entries",
+        Level::Leaf => "leaf datasets",
+    };
+    let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})", c.recipes.join(", "));
+    let _ = writeln!(out);
+    let mut header = vec!["dataset".to_string()];
+    for r in &c.recipes {
+        header.push(format!("{r} samples"));
+        header.push("share".into());
+    }
+    let rows = c
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.dataset.clone()];
+            for cell in &r.cells {
+                if cell.used {
+                    row.push(super::opt_count(cell.samples));
+                    row.push(percent(cell.share));
+                } else {
+                    row.push("".into());
+                    row.push("".into());
+                }
+            }
+            row
+        })
+        .collect();
+    let numeric: Vec<usize> = (1..header.len()).collect();
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    out.push_str(&table(md, &header_refs, rows, &numeric));
+    let _ = writeln!(out, "\n{h}Totals by stage kind\n");
+    let mut header = vec!["stage kind"];
+    header.extend(c.recipes.iter().map(String::as_str));
+    let rows = c
+        .totals
+        .iter()
+        .map(|(kind, per)| {
+            std::iter::once(kind.clone())
+                .chain(c.recipes.iter().map(|r| per.get(r).map_or(String::new(), |n| count(*n))))
+                .collect()
+        })
+        .collect();
+    out.push_str(&table(md, &header, rows, &(1..=c.recipes.len()).collect::<Vec<_>>()));
+    let _ = writeln!(out, "\n{h}By modality\n");
+    for r in &c.recipes {
+        let _ = writeln!(out, "{r}: {}", c.by_modality.get(r).map_or(String::new(), super::shares_line));
+    }
+    if !c.similarity.is_empty() {
+        let _ = writeln!(out, "\n{h}Similarity\n");
+        let rows = c
+            .similarity
+            .iter()
+            .map(|p| vec![p.a.clone(), p.b.clone(), format!("{:.3}", p.jaccard), percent(Some(p.overlap))])
+            .collect();
+        out.push_str(&table(md, &["recipe", "recipe", "jaccard", "same data"], rows, &[2, 3]));
+    }
+    let _ = writeln!(out, "\n{h}Shared datasets ({})\n", c.shared.len());
+    if c.shared.is_empty() {
+        let _ = writeln!(out, "none");
+    }
+    for r in c.rows.iter().filter(|r| r.used_by >= 2) {
+        let users: Vec<&str> =
+            c.recipes.iter().zip(&r.cells).filter(|(_, cell)| cell.used).map(|(id, _)| id.as_str()).collect();
+        let _ = writeln!(out, "{}: {}", r.dataset, users.join(", "));
+    }
+    out
+}

@@ -1,0 +1,114 @@
+//! Renderers: each turns one computed value (a [`Plan`], a comparison, the
+//! catalog) into text for a `Write`, in the format asked for. The library
+//! never prints; `main` hands in stdout.
+
+pub mod compare;
+pub mod csv;
+pub mod dot;
+pub mod listing;
+pub mod plan;
+
+use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+
+/// Output formats every data-printing command takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned terminal tables.
+    #[default]
+    Table,
+    /// Markdown tables, for papers and pull requests.
+    Md,
+    /// One JSON document with stable keys.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// 1234567 → "1,234,567".
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn opt_count(n: Option<u64>) -> String {
+    n.map_or_else(|| "unknown".into(), count)
+}
+
+/// 0.12443 → "12.44%".
+pub fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".into(), |p| format!("{:.2}%", p * 100.0))
+}
+
+pub fn epochs(e: Option<f64>) -> String {
+    e.map_or_else(|| "-".into(), |e| format!("{e:.3}"))
+}
+
+/// A table in the terminal or Markdown style; numbers right-aligned.
+pub fn table(md: bool, header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> String {
+    let mut t = Table::new();
+    t.load_preset(if md { presets::ASCII_MARKDOWN } else { presets::UTF8_FULL_CONDENSED });
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(header.iter().map(|h| Cell::new(h)));
+    for row in rows {
+        t.add_row(row.into_iter().enumerate().map(|(i, v)| {
+            let cell = Cell::new(if md { v.replace('|', "\\|") } else { v });
+            if numeric.contains(&i) {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
+    }
+    if md {
+        for (i, col) in t.column_iter_mut().enumerate() {
+            if numeric.contains(&i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+    }
+    let mut s = t.to_string();
+    s.push('\n');
+    s
+}
+
+/// A JSON document, pretty-printed, ending in a newline.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// Shares as "image 94.18%, text 5.82%".
+pub fn shares_line(m: &std::collections::BTreeMap<String, f64>) -> String {
+    let mut v: Vec<(&String, &f64)> = m.iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    v.iter().map(|(k, p)| format!("{k} {}", percent(Some(**p)))).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(665298), "665,298");
+        assert_eq!(count(18446744073709551615), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn percent_has_two_decimals() {
+        // 82,783 / 665,298 = 0.124430...
+        assert_eq!(percent(Some(82783.0 / 665298.0)), "12.44%");
+        assert_eq!(percent(None), "-");
+    }
+}
