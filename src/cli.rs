@@ -28,6 +28,9 @@ pub struct Global {
     /// Add the recipe files of this directory (or file) on top of the built-in recipes.
     #[arg(long, global = true, value_name = "DIR")]
     pub recipes: Vec<PathBuf>,
+    /// Leave out the built-in catalog and recipes (use only --catalog, --recipes and PATHs).
+    #[arg(long, global = true)]
+    pub no_builtin: bool,
     /// Output format.
     #[arg(long, short, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -132,6 +135,7 @@ pub fn run(cli: Cli) -> Outcome {
     let mut overlays = Overlays {
         catalog_dirs: cli.global.catalog.clone(),
         recipe_dirs: cli.global.recipes.clone(),
+        no_builtin: cli.global.no_builtin,
         ..Default::default()
     };
     let format = cli.global.format;
@@ -156,8 +160,6 @@ pub fn run(cli: Cli) -> Outcome {
     };
     let mut diags = Diagnostics::default();
     let planner = Planner::new(&inputs, &mut diags);
-    let mut all = Diagnostics::default();
-    all.extend(std::mem::take(&mut Diagnostics::default()));
     let mut session = Session { inputs: &inputs, planner, diags, format };
     session.run(cli.command)
 }

@@ -235,6 +235,9 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1 == b.1);
+    // Only the closest names: `vqa2` suggests `vqav2`, not also `gqa`.
+    let best = scored.first().map(|s| s.0);
+    scored.retain(|s| Some(s.0) == best);
     let names: Vec<String> = scored.iter().take(3).map(|(_, c)| format!("`{c}`")).collect();
     match names.len() {
         0 => None,

@@ -104,6 +104,21 @@ impl Inputs {
         Ok(inputs)
     }
 
+    /// Inputs from text alone, without the built-in data: for tests and for
+    /// programs that build recipes in memory. Names are shown in messages.
+    pub fn from_strs(catalog: &[(&str, &str)], recipes: &[(&str, &str)]) -> Inputs {
+        let mut inputs = Inputs::default();
+        for (name, text) in catalog {
+            inputs.add_catalog(name, text, 0);
+        }
+        for (name, text) in recipes {
+            inputs.add_recipe(name, text, 0);
+        }
+        inputs.catalog.finish(&mut inputs.diags);
+        inputs.recipes.finish(&inputs.catalog, &mut inputs.diags);
+        inputs
+    }
+
     fn add_catalog(&mut self, name: &str, text: &str, layer: usize) {
         let file = self.sources.add(name, text);
         self.catalog.add_file(file, text, layer, &mut self.diags);

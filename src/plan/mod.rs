@@ -125,3 +125,6 @@ pub fn find_recipe(inputs: &Inputs, name: &str) -> Result<Id, Diagnostic> {
         None => Err(inputs.recipes.unknown(name, None)),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,310 @@
+//! The counting rules with numbers worked out by hand.
+
+use super::{Plan, PlanOptions, Planner};
+use crate::diag::Diagnostics;
+use crate::id::Id;
+use crate::load::Inputs;
+
+/// Plans recipe `r` from in-memory files; returns the plan and the rendered
+/// diagnostics.
+fn plan_of(catalog: &str, recipes: &[&str]) -> (Option<Plan>, String) {
+    let named: Vec<(String, &str)> =
+        recipes.iter().enumerate().map(|(i, t)| (format!("r{i}.toml"), *t)).collect();
+    let refs: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let inputs = Inputs::from_strs(&[("c.toml", catalog)], &refs);
+    let mut diags = Diagnostics::default();
+    let planner = Planner::new(&inputs, &mut diags);
+    let plan = if inputs.diags.has_errors() || diags.has_errors() {
+        None
+    } else {
+        planner.plan(&Id::parse("r").expect("id"), &PlanOptions::default(), &mut diags)
+    };
+    let mut all = Diagnostics::default();
+    for d in inputs.diags.iter().chain(diags.iter()) {
+        all.push(d.clone());
+    }
+    (plan, all.render(&inputs.sources))
+}
+
+fn ds(id: &str, samples: Option<u64>) -> String {
+    let size = samples.map_or(String::new(), |n| format!("samples = {n}\n"));
+    format!("[[dataset]]\nid = \"{id}\"\nname = \"{id}\"\nstages = [\"sft\"]\nmodalities = [\"image\"]\nlanguages = [\"en\"]\n{size}source = \"test\"\n\n")
+}
+
+fn recipe(stage_extra: &str, mix: &str) -> String {
+    format!("id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\n{stage_extra}\nmix = [{mix}]\n")
+}
+
+/// (dataset, samples) of the stage's entries, in the plan's order.
+fn entries(p: &Plan) -> Vec<(String, Option<u64>)> {
+    p.stages[0].entries.iter().map(|e| (e.dataset.clone(), e.samples)).collect()
+}
+
+fn leaves(p: &Plan) -> Vec<(String, Option<u64>)> {
+    let mut v: Vec<_> = p.stages[0].leaves.iter().map(|l| (l.dataset.clone(), l.samples)).collect();
+    v.sort();
+    v
+}
+
+fn s(id: &str, n: u64) -> (String, Option<u64>) {
+    (id.to_string(), Some(n))
+}
+
+#[test]
+fn whole_samples_fraction_and_epochs() {
+    // a = 100 whole -> 100; b = 250 samples of 100 -> 250 (2.5 epochs);
+    // c = fraction 0.5 of 5 -> 2.5 -> half to even -> 2;
+    // d = fraction 0.7 of 5 -> 3.5 -> 4; e = epochs 1.5 of 3 -> 4.5 -> 4;
+    // f = epochs 2.5 of 3 -> 7.5 -> 8
+    let cat = [ds("a", Some(100)), ds("b", Some(100)), ds("c", Some(5)), ds("d", Some(5)), ds("e", Some(3)), ds("f", Some(3))].concat();
+    let r = recipe(
+        "",
+        r#"{dataset="a"},{dataset="b",samples=250},{dataset="c",fraction=0.5},{dataset="d",fraction=0.7},{dataset="e",epochs=1.5},{dataset="f",epochs=2.5}"#,
+    );
+    let (p, err) = plan_of(&cat, &[&r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let mut got = entries(&p);
+    got.sort();
+    assert_eq!(got, vec![s("a", 100), s("b", 250), s("c", 2), s("d", 4), s("e", 4), s("f", 8)]);
+    // total 100+250+2+4+4+8 = 368
+    assert_eq!(p.stages[0].total_samples, 368);
+    let b = p.stages[0].entries.iter().find(|e| e.dataset == "b").unwrap();
+    assert_eq!(b.epochs, Some(2.5));
+    // share of b: 250 / 368 = 0.679347...
+    assert!((b.share.unwrap() - 250.0 / 368.0).abs() < 1e-12);
+}
+
+#[test]
+fn fraction_uses_the_decimal_as_written() {
+    // 0.1 x 5 = 0.5 exactly -> half to even -> 0 (a binary 0.1 would give 1)
+    let cat = ds("a", Some(5));
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a",fraction=0.1}"#)]);
+    assert_eq!(entries(&p.unwrap_or_else(|| panic!("{err}"))), vec![s("a", 0)]);
+}
+
+#[test]
+fn weights_share_what_the_absolute_entries_leave() {
+    // budget 1000, a takes 100 -> 900 left for b:c:d = 1:1:1 -> 300 each
+    let cat = [ds("a", Some(50)), ds("b", Some(10)), ds("c", Some(10)), ds("d", Some(10))].concat();
+    let r = recipe("budget = 1000", r#"{dataset="a",samples=100},{dataset="b",weight=1},{dataset="c",weight=1},{dataset="d",weight=1}"#);
+    let (p, err) = plan_of(&cat, &[&r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let mut got = entries(&p);
+    got.sort();
+    assert_eq!(got, vec![s("a", 100), s("b", 300), s("c", 300), s("d", 300)]);
+    assert_eq!(p.stages[0].total_samples, 1000);
+    // b: 300 of a 10-sample dataset = 30 epochs
+    assert_eq!(p.stages[0].entries.iter().find(|e| e.dataset == "b").unwrap().epochs, Some(30.0));
+}
+
+#[test]
+fn weight_ties_go_to_the_smaller_id() {
+    // budget 10 over z:y:x = 1:1:1 -> 3.33 each; floors 3+3+3, one left,
+    // equal remainders -> the smallest id "x" gets it
+    let cat = [ds("x", Some(1)), ds("y", Some(1)), ds("z", Some(1))].concat();
+    let r = recipe("budget = 10", r#"{dataset="z",weight=1},{dataset="y",weight=1},{dataset="x",weight=1}"#);
+    let (p, err) = plan_of(&cat, &[&r]);
+    let mut got = entries(&p.unwrap_or_else(|| panic!("{err}")));
+    got.sort();
+    assert_eq!(got, vec![s("x", 4), s("y", 3), s("z", 3)]);
+}
+
+#[test]
+fn uneven_weights_use_the_largest_remainder() {
+    // budget 7, weights 1.2 : 2.5 : 3.3 (sum 7) -> exact 1.2, 2.5, 3.3;
+    // floors 1+2+3 = 6, the one left goes to remainder 0.5 (b)
+    let cat = [ds("a", Some(1)), ds("b", Some(1)), ds("c", Some(1))].concat();
+    let r = recipe("budget = 7", r#"{dataset="a",weight=1.2},{dataset="b",weight=2.5},{dataset="c",weight=3.3}"#);
+    let (p, err) = plan_of(&cat, &[&r]);
+    let mut got = entries(&p.unwrap_or_else(|| panic!("{err}")));
+    got.sort();
+    assert_eq!(got, vec![s("a", 1), s("b", 3), s("c", 3)]);
+}
+
+#[test]
+fn composite_splits_by_largest_remainder() {
+    // x = 3 of a (size 10) + all of b (7) -> size 10.
+    // 5 samples of x: a 5x3/10 = 1.5, b 5x7/10 = 3.5; floors 1 + 3 = 4;
+    // the one left: equal remainders 0.5 -> smaller id a -> a 2, b 3.
+    let cat = [
+        ds("a", Some(10)),
+        ds("b", Some(7)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"a\",samples=3},{dataset=\"b\"}]\n\n".into(),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x",samples=5}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 2), s("b", 3)]);
+    let a = p.stages[0].leaves.iter().find(|l| l.dataset == "a").unwrap();
+    // epochs against a's own size: 2 / 10
+    assert_eq!(a.epochs, Some(0.2));
+    assert_eq!(a.via, vec!["x".to_string()]);
+}
+
+#[test]
+fn nested_subsets_round_once_at_the_leaves() {
+    // x = 3 of a + 7 of b (size 10); y = 4 of x + all of c (6) -> size 10.
+    // y whole: a 4x3/10 = 1.2, b 4x7/10 = 2.8, c 6; floors 1+2+6 = 9; the one
+    // left goes to the largest remainder (b, 0.8) -> a 1, b 3, c 6.
+    let cat = [
+        ds("a", Some(10)),
+        ds("b", Some(7)),
+        ds("c", Some(6)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"a\",samples=3},{dataset=\"b\"}]\n\n".into(),
+        "[[dataset]]\nid = \"y\"\nname = \"Y\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"x\",samples=4},{dataset=\"c\"}]\n\n".into(),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="y"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 1), s("b", 3), s("c", 6)]);
+    let a = p.stages[0].leaves.iter().find(|l| l.dataset == "a").unwrap();
+    assert_eq!(a.via, vec!["y".to_string(), "x".to_string()]);
+}
+
+#[test]
+fn reaching_a_leaf_twice_is_a_warning() {
+    // x contains a; the stage takes x and a again
+    let cat = [
+        ds("a", Some(10)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"a\"}]\n\n".into(),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"},{dataset="a"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 20)]);
+    assert_eq!(
+        p.stages[0].warnings,
+        vec!["`a` is reached 2 times in this stage (`a` and `x → a`); it is probably counted twice".to_string()]
+    );
+}
+
+#[test]
+fn unknown_sizes_stay_unknown() {
+    // u has no size: whole -> unknown; the total is the known part (a = 30),
+    // shares are over it, and the stage is incomplete. v: samples on an
+    // unknown-size dataset are fine (10).
+    let cat = [ds("a", Some(30)), ds("u", None), ds("v", None)].concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a"},{dataset="u"},{dataset="v",samples=10}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let st = &p.stages[0];
+    assert!(!st.complete && !p.complete);
+    assert_eq!(st.total_samples, 40);
+    let u = st.entries.iter().find(|e| e.dataset == "u").unwrap();
+    assert_eq!((u.samples, u.share, u.epochs), (None, None, None));
+    let v = st.entries.iter().find(|e| e.dataset == "v").unwrap();
+    assert_eq!((v.samples, v.epochs), (Some(10), None));
+    assert_eq!(st.entries.iter().find(|e| e.dataset == "a").unwrap().share, Some(0.75));
+}
+
+#[test]
+fn include_brings_the_mix_and_the_budget() {
+    // base:s has a weighted entry and budget 8; r:t includes it and adds b.
+    let cat = [ds("a", Some(2)), ds("b", Some(5))].concat();
+    let base = "id = \"base\"\nname = \"B\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nbudget = 8\nmix = [{dataset=\"a\",weight=1}]\n";
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"t\"\nkind = \"sft\"\ninclude = \"base:s\"\nmix = [{dataset=\"b\",samples=2}]\n";
+    let (p, err) = plan_of(&cat, &[base, r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    // budget 8 - 2 (b) = 6 for a
+    let mut got = entries(&p);
+    got.sort();
+    assert_eq!(got, vec![s("a", 6), s("b", 2)]);
+    assert_eq!(p.stages[0].budget, Some(8));
+    let a = p.stages[0].entries.iter().find(|e| e.dataset == "a").unwrap();
+    assert_eq!(a.from.as_deref(), Some("base:s"));
+}
+
+#[test]
+fn extends_replaces_a_stage_with_the_same_id() {
+    let cat = [ds("a", Some(2)), ds("b", Some(5))].concat();
+    let parent = "id = \"p\"\nname = \"P\"\n[[stage]]\nid = \"pt\"\nkind = \"pretrain\"\nmix = [{dataset=\"a\"}]\n[[stage]]\nid = \"ft\"\nkind = \"sft\"\nafter = [\"pt\"]\nmix = [{dataset=\"a\"}]\n";
+    let child = "id = \"r\"\nname = \"R\"\nextends = \"p\"\n[[stage]]\nid = \"ft\"\nkind = \"sft\"\nafter = [\"pt\"]\nmix = [{dataset=\"b\"}]\n";
+    let (p, err) = plan_of(&cat, &[parent, child]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let ids: Vec<(&str, &str, u64)> =
+        p.stages.iter().map(|s| (s.id.as_str(), s.defined_in.as_str(), s.total_samples)).collect();
+    assert_eq!(ids, vec![("pt", "p", 2), ("ft", "r", 5)]);
+}
+
+#[test]
+fn stages_follow_after_not_file_order() {
+    let cat = ds("a", Some(1));
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"second\"\nkind = \"sft\"\nafter = [\"first\"]\nmix = [{dataset=\"a\"}]\n[[stage]]\nid = \"first\"\nkind = \"pretrain\"\nmix = [{dataset=\"a\"}]\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let order: Vec<&str> = p.stages.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(order, vec!["first", "second"]);
+}
+
+/// `levels` levels of two composites; each level's two composites both
+/// contain both composites (or leaves) of the level below, so level n reaches
+/// each leaf by 2^(n-1) paths.
+fn diamonds(levels: usize, leaf_size: u64, take: Option<u64>) -> String {
+    let mut cat = ds("a", Some(leaf_size)) + &ds("b", Some(leaf_size));
+    let mut below = ("a".to_string(), "b".to_string());
+    for level in 1..=levels {
+        let comp = |d: &str| match take {
+            Some(n) => format!("{{dataset=\"{d}\",samples={n}}}"),
+            None => format!("{{dataset=\"{d}\"}}"),
+        };
+        let pair = (format!("l{level}x"), format!("l{level}y"));
+        for id in [&pair.0, &pair.1] {
+            cat += &format!(
+                "[[dataset]]\nid = \"{id}\"\nname = \"{id}\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{}, {}]\n\n",
+                comp(&below.0),
+                comp(&below.1)
+            );
+        }
+        below = pair;
+    }
+    cat
+}
+
+#[test]
+fn sixty_levels_of_shared_diamonds_plan_through_edges_not_paths() {
+    // 60 diamond levels above the first pair: 2^60 paths from l61x to a.
+    // Every component holds 1 sample of its child: each composite has size
+    // 2, half a, half b, however deep. 10 samples of the top: a 5, b 5.
+    let cat = diamonds(61, 1, Some(1));
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="l61x",samples=10}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 5), s("b", 5)]);
+    let a = &p.stages[0].leaves[0];
+    assert_eq!(a.paths, 1u128 << 60);
+    assert!(p.stages[0].warnings[0].starts_with("`a` is reached 1152921504606846976 times"));
+}
+
+#[test]
+fn sizes_that_overflow_64_bits_are_an_error() {
+    // whole children: level n has size 2^n (leaves of 1), so level 64 would
+    // need 2^64 = u64::MAX + 1 samples
+    let cat = diamonds(64, 1, None);
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a"}"#)]);
+    assert!(p.is_none());
+    assert!(err.contains("error: the size of composite `l64x` overflows 64 bits"), "{err}");
+    assert!(!err.contains("`l63x` overflows"), "{err}");
+}
+
+#[test]
+fn a_stated_size_must_match_the_components() {
+    let cat = [
+        ds("a", Some(3)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsamples = 4\nsource = \"t\"\ncomponents = [{dataset=\"a\"}]\n\n".into(),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"}"#)]);
+    assert!(p.is_none());
+    assert!(err.contains("error: composite `x` states 4 samples but its components add up to 3"), "{err}");
+}
+
+#[test]
+fn an_approx_stated_size_gives_way_to_the_components() {
+    // x says "about 4" but holds exactly 3: a warning, and 3 is used
+    let cat = [
+        ds("a", Some(3)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsamples = 4\napprox = true\nsource = \"t\"\ncomponents = [{dataset=\"a\"}]\n\n".into(),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"}"#)]);
+    assert!(err.starts_with("warning: composite `x` states 4 samples"), "{err}");
+    assert_eq!(p.expect("plans").stages[0].total_samples, 3);
+}
