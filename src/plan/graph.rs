@@ -76,12 +76,20 @@ pub struct Resolved<'a> {
     index: BTreeMap<Node, NodeIndex>,
     /// Each recipe's stages in training order.
     pub stages: BTreeMap<Id, Vec<EffStage<'a>>>,
+    /// Cycles already reported (by their smallest node), so a second pass
+    /// over the grown graph does not report them again.
+    reported: BTreeSet<Node>,
 }
 
 impl<'a> Resolved<'a> {
     /// Builds the graph over everything loaded; problems go to `diags`.
     pub fn build(inputs: &'a Inputs, diags: &mut Diagnostics) -> Resolved<'a> {
-        let mut r = Resolved { graph: DiGraph::new(), index: BTreeMap::new(), stages: BTreeMap::new() };
+        let mut r = Resolved {
+            graph: DiGraph::new(),
+            index: BTreeMap::new(),
+            stages: BTreeMap::new(),
+            reported: BTreeSet::new(),
+        };
         r.add_datasets(inputs);
         for recipe in inputs.recipes.iter() {
             r.node(Node::Recipe(recipe.id.clone()));
@@ -204,7 +212,7 @@ impl<'a> Resolved<'a> {
     }
 
     /// Reports every cycle once; returns the nodes that lie on one.
-    fn report_cycles(&self, diags: &mut Diagnostics) -> BTreeSet<Node> {
+    fn report_cycles(&mut self, diags: &mut Diagnostics) -> BTreeSet<Node> {
         let mut on_cycle = BTreeSet::new();
         let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
         sccs.iter_mut().for_each(|c| c.sort_by(|a, b| self.graph[*a].cmp(&self.graph[*b])));
@@ -212,6 +220,10 @@ impl<'a> Resolved<'a> {
         for scc in sccs {
             let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
             if scc.len() < 2 && !self_loop {
+                continue;
+            }
+            on_cycle.extend(scc.iter().map(|i| self.graph[*i].clone()));
+            if !self.reported.insert(self.graph[scc[0]].clone()) {
                 continue;
             }
             let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
@@ -223,12 +235,11 @@ impl<'a> Resolved<'a> {
                 Diagnostic::error(format!("dependency cycle: {}", names.join(" → ")))
                     .at(loc)
                     .label(format!(
-                        "this `{}` closes the cycle",
-                        kind.map_or("edge".into(), |k| k.to_string())
+                        "first link of the cycle ({})",
+                        kind.map_or("depends on".into(), |k| k.to_string())
                     ))
                     .help("a dataset, stage or recipe cannot depend on itself; remove one link of the cycle"),
             );
-            on_cycle.extend(scc.iter().map(|i| self.graph[*i].clone()));
         }
         on_cycle
     }

@@ -56,7 +56,15 @@ fn whole_samples_fraction_and_epochs() {
     // c = fraction 0.5 of 5 -> 2.5 -> half to even -> 2;
     // d = fraction 0.7 of 5 -> 3.5 -> 4; e = epochs 1.5 of 3 -> 4.5 -> 4;
     // f = epochs 2.5 of 3 -> 7.5 -> 8
-    let cat = [ds("a", Some(100)), ds("b", Some(100)), ds("c", Some(5)), ds("d", Some(5)), ds("e", Some(3)), ds("f", Some(3))].concat();
+    let cat = [
+        ds("a", Some(100)),
+        ds("b", Some(100)),
+        ds("c", Some(5)),
+        ds("d", Some(5)),
+        ds("e", Some(3)),
+        ds("f", Some(3)),
+    ]
+    .concat();
     let r = recipe(
         "",
         r#"{dataset="a"},{dataset="b",samples=250},{dataset="c",fraction=0.5},{dataset="d",fraction=0.7},{dataset="e",epochs=1.5},{dataset="f",epochs=2.5}"#,
@@ -86,7 +94,10 @@ fn fraction_uses_the_decimal_as_written() {
 fn weights_share_what_the_absolute_entries_leave() {
     // budget 1000, a takes 100 -> 900 left for b:c:d = 1:1:1 -> 300 each
     let cat = [ds("a", Some(50)), ds("b", Some(10)), ds("c", Some(10)), ds("d", Some(10))].concat();
-    let r = recipe("budget = 1000", r#"{dataset="a",samples=100},{dataset="b",weight=1},{dataset="c",weight=1},{dataset="d",weight=1}"#);
+    let r = recipe(
+        "budget = 1000",
+        r#"{dataset="a",samples=100},{dataset="b",weight=1},{dataset="c",weight=1},{dataset="d",weight=1}"#,
+    );
     let (p, err) = plan_of(&cat, &[&r]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
     let mut got = entries(&p);
@@ -114,7 +125,8 @@ fn uneven_weights_use_the_largest_remainder() {
     // budget 7, weights 1.2 : 2.5 : 3.3 (sum 7) -> exact 1.2, 2.5, 3.3;
     // floors 1+2+3 = 6, the one left goes to remainder 0.5 (b)
     let cat = [ds("a", Some(1)), ds("b", Some(1)), ds("c", Some(1))].concat();
-    let r = recipe("budget = 7", r#"{dataset="a",weight=1.2},{dataset="b",weight=2.5},{dataset="c",weight=3.3}"#);
+    let r =
+        recipe("budget = 7", r#"{dataset="a",weight=1.2},{dataset="b",weight=2.5},{dataset="c",weight=3.3}"#);
     let (p, err) = plan_of(&cat, &[&r]);
     let mut got = entries(&p.unwrap_or_else(|| panic!("{err}")));
     got.sort();
@@ -174,7 +186,8 @@ fn reaching_a_leaf_twice_is_a_warning() {
     assert_eq!(leaves(&p), vec![s("a", 20)]);
     assert_eq!(
         p.stages[0].warnings,
-        vec!["`a` is reached 2 times in this stage (`a` and `x → a`); it is probably counted twice".to_string()]
+        vec!["`a` is reached 2 times in this stage (`a` and `x → a`); it is probably counted twice"
+            .to_string()]
     );
 }
 
