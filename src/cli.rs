@@ -54,7 +54,8 @@ pub enum Command {
     /// Recipes side by side.
     Compare {
         /// Recipe ids or paths.
-        recipes: Vec<String>,
+        #[arg(value_name = "RECIPE")]
+        names: Vec<String>,
         /// Compare every recipe.
         #[arg(long)]
         all: bool,
@@ -68,7 +69,8 @@ pub enum Command {
     /// Write the plans as CSV (long format), atomically.
     Export {
         /// Recipe ids or paths.
-        recipes: Vec<String>,
+        #[arg(value_name = "RECIPE")]
+        names: Vec<String>,
         /// Export every recipe.
         #[arg(long)]
         all: bool,
@@ -141,7 +143,7 @@ pub fn run(cli: Cli) -> Outcome {
     let format = cli.global.format;
     let recipe_args: Vec<&String> = match &cli.command {
         Command::Plan { recipe, .. } | Command::Graph { recipe } => vec![recipe],
-        Command::Compare { recipes, .. } | Command::Export { recipes, .. } => recipes.iter().collect(),
+        Command::Compare { names, .. } | Command::Export { names, .. } => names.iter().collect(),
         _ => vec![],
     };
     for r in &recipe_args {
@@ -207,8 +209,8 @@ impl Session<'_> {
         let out = match command {
             Command::Check { .. } => unreachable!("handled above"),
             Command::Plan { recipe, batch_size } => self.plan(&recipe, batch_size),
-            Command::Compare { recipes, all, stage, level } => self.compare(&recipes, all, stage, level),
-            Command::Export { recipes, all, out } => self.export(&recipes, all, &out),
+            Command::Compare { names, all, stage, level } => self.compare(&names, all, stage, level),
+            Command::Export { names, all, out } => self.export(&names, all, &out),
             Command::Graph { recipe } => self.graph(&recipe),
             Command::Recipes => self.recipes(),
             Command::Catalog(c) => Ok(self.catalog(c)),
