@@ -111,10 +111,15 @@ pub fn entry_samples(
         })
         .collect();
     let sum: BigRational = weights.iter().copied().sum();
-    let exact: Vec<(&str, BigRational)> = weighted
+    // Ties go to the smaller dataset id; the amount breaks ties between two
+    // entries of one dataset, so the order of entries never matters.
+    let exact: Vec<((&str, String), BigRational)> = weighted
         .iter()
         .zip(&weights)
-        .map(|(&i, &w)| (mix[i].entry.dataset.as_str(), BigRational::from_integer(rest.clone()) * w / &sum))
+        .map(|(&i, &w)| {
+            let key = (mix[i].entry.dataset.as_str(), mix[i].entry.amount.describe());
+            (key, BigRational::from_integer(rest.clone()) * w / &sum)
+        })
         .collect();
     for (&i, n) in weighted.iter().zip(apportion(&rest, &exact)) {
         out[i] = to_count(&n);

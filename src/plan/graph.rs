@@ -276,8 +276,7 @@ impl<'a> Resolved<'a> {
         // Walk back from start to start.
         let mut rev = Vec::new();
         let mut cur = start;
-        loop {
-            let Some((p, loc)) = prev.get(&cur).cloned() else { break };
+        while let Some((p, loc)) = prev.get(&cur).cloned() {
             rev.push((p, loc));
             cur = p;
             if cur == start || rev.len() > members.len() {

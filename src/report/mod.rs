@@ -55,7 +55,7 @@ pub fn table(md: bool, header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize
     let mut t = Table::new();
     t.load_preset(if md { presets::ASCII_MARKDOWN } else { presets::UTF8_FULL_CONDENSED });
     t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     for row in rows {
         t.add_row(row.into_iter().enumerate().map(|(i, v)| {
             let cell = Cell::new(if md { v.replace('|', "\\|") } else { v });
