@@ -66,7 +66,7 @@ pub fn entry_samples(
                     }
                     n
                 }
-                Amount::Weight(_) => None,
+                Amount::Weight(_) | Amount::Subset => None,
             }
         })
         .collect();
@@ -222,6 +222,9 @@ pub fn plan_stage(
         .collect();
     leaf_plans.sort_by(|a, b| b.samples.cmp(&a.samples).then_with(|| a.dataset.cmp(&b.dataset)));
     let complete = samples.iter().all(Option::is_some);
+    if let Some(stated) = eff.stage.stated_samples.filter(|&s| complete && s != total) {
+        warnings.push(format!("the plan counts {total} samples; the stage's source states {stated}"));
+    }
     if !complete {
         let unknown: Vec<String> =
             entries.iter().filter(|e| e.samples.is_none()).map(|e| format!("`{}`", e.dataset)).collect();
@@ -238,6 +241,7 @@ pub fn plan_stage(
         defined_in: eff.owner.to_string(),
         trainable: eff.stage.trainable.clone(),
         budget,
+        stated_samples: eff.stage.stated_samples,
         training: eff.stage.training.clone(),
         total_samples: total,
         complete,

@@ -91,6 +91,9 @@ pub struct StagePlan {
     pub trainable: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<u64>,
+    /// The stage's size as its source states it (`stated_samples`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_samples: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub training: Option<Training>,
     pub total_samples: u64,

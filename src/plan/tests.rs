@@ -321,3 +321,28 @@ fn an_approx_stated_size_gives_way_to_the_components() {
     assert!(err.starts_with("warning: composite `x` states 4 samples"), "{err}");
     assert_eq!(p.expect("plans").stages[0].total_samples, 3);
 }
+
+#[test]
+fn a_subset_of_unstated_size_is_unknown_and_the_stated_total_is_kept() {
+    // a: 10 whole; b: an unstated part -> unknown; the stage is incomplete
+    // at 10 and keeps the source's own figure (stated_samples = 25)
+    let cat = [ds("a", Some(10)), ds("b", Some(1000))].concat();
+    let r = recipe("stated_samples = 25", r#"{dataset="a"},{dataset="b",subset=true}"#);
+    let (p, err) = plan_of(&cat, &[&r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let st = &p.stages[0];
+    assert_eq!((st.total_samples, st.complete, st.stated_samples), (10, false, Some(25)));
+    let b = st.entries.iter().find(|e| e.dataset == "b").unwrap();
+    assert_eq!((b.take.as_str(), b.samples), ("subset", None));
+}
+
+#[test]
+fn a_complete_stage_that_disagrees_with_its_source_is_flagged() {
+    let cat = ds("a", Some(10));
+    let (p, err) = plan_of(&cat, &[&recipe("stated_samples = 12", r#"{dataset="a"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        p.stages[0].warnings,
+        vec!["the plan counts 10 samples; the stage's source states 12".to_string()]
+    );
+}

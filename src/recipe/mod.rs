@@ -36,6 +36,7 @@ pub struct Stage {
     pub after: Vec<(Id, Loc)>,
     pub include: Option<StageRef>,
     pub budget: Option<u64>,
+    pub stated_samples: Option<u64>,
     pub trainable: Vec<String>,
     pub source: Option<String>,
     pub notes: Option<String>,
@@ -66,6 +67,8 @@ pub enum Amount {
     Fraction(BigRational),
     Epochs(BigRational),
     Weight(BigRational),
+    /// An unstated part of the dataset: the count is unknown.
+    Subset,
 }
 
 impl Amount {
@@ -76,6 +79,7 @@ impl Amount {
             Amount::Fraction(_) => "fraction",
             Amount::Epochs(_) => "epochs",
             Amount::Weight(_) => "weight",
+            Amount::Subset => "subset",
         }
     }
 
@@ -87,6 +91,7 @@ impl Amount {
             Amount::Fraction(f) => format!("fraction {}", crate::num::decimal_string(f)),
             Amount::Epochs(e) => format!("epochs {}", crate::num::decimal_string(e)),
             Amount::Weight(w) => format!("weight {}", crate::num::decimal_string(w)),
+            Amount::Subset => "unknown subset".into(),
         }
     }
 }
@@ -209,6 +214,7 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
 fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Diagnostics) -> Stage {
     let include = raw.include.as_ref().and_then(|inc| parse_stage_ref(file, inc, diags));
     let budget = positive(file, "budget", &raw.budget, diags);
+    let stated_samples = positive(file, "stated_samples", &raw.stated_samples, diags);
     let mix = raw
         .mix
         .into_iter()
@@ -224,6 +230,7 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         after: raw.after.iter().map(|a| (a.get_ref().clone(), loc(file, a))).collect(),
         include,
         budget,
+        stated_samples,
         trainable: raw.trainable,
         source: raw.source,
         notes: raw.notes,
@@ -262,6 +269,7 @@ fn convert_entry(
         ("fraction", raw.fraction.as_ref().map(|s| loc(file, s))),
         ("epochs", raw.epochs.as_ref().map(|s| loc(file, s))),
         ("weight", raw.weight.as_ref().map(|s| loc(file, s))),
+        ("subset", raw.subset.as_ref().filter(|s| *s.get_ref()).map(|s| loc(file, s))),
     ]
     .into_iter()
     .filter_map(|(k, l)| l.map(|l| (k, l)))
@@ -274,7 +282,7 @@ fn convert_entry(
             ))
             .at(Some(given[1].1.clone()))
             .label("second amount")
-            .help("give at most one of `samples`, `fraction`, `epochs` and `weight`"),
+            .help("give at most one of `samples`, `fraction`, `epochs`, `weight` and `subset`"),
         );
         return None;
     }
@@ -286,6 +294,8 @@ fn convert_entry(
         ratio(file, "epochs", e, diags, false).map(Amount::Epochs)
     } else if let Some(w) = &raw.weight {
         ratio(file, "weight", w, diags, false).map(Amount::Weight)
+    } else if raw.subset.as_ref().is_some_and(|s| *s.get_ref()) {
+        Some(Amount::Subset)
     } else {
         Some(Amount::Whole)
     };

@@ -65,6 +65,8 @@ pub struct RawStage {
     pub after: Vec<Spanned<Id>>,
     pub include: Option<Spanned<String>>,
     pub budget: Option<Spanned<i64>>,
+    /// The stage's size as its source states it, when the parts are unknown.
+    pub stated_samples: Option<Spanned<i64>>,
     #[serde(default)]
     pub trainable: Vec<String>,
     pub source: Option<String>,
@@ -102,6 +104,8 @@ pub struct RawEntry {
     pub fraction: Option<Spanned<f64>>,
     pub epochs: Option<Spanned<f64>>,
     pub weight: Option<Spanned<f64>>,
+    /// `subset = true`: an unstated part of the dataset (unknown count).
+    pub subset: Option<Spanned<bool>>,
     pub note: Option<String>,
     pub source: Option<String>,
 }

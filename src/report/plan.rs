@@ -83,6 +83,9 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
     if let Some(b) = s.budget {
         let _ = writeln!(out, "budget: {}", count(b));
     }
+    if let Some(n) = s.stated_samples {
+        let _ = writeln!(out, "the source states: {} samples", count(n));
+    }
     if let Some(t) = &s.training {
         let parts: Vec<String> = [
             t.global_batch.map(|v| format!("global batch {v}")),
