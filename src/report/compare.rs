@@ -193,7 +193,7 @@ fn csv(c: &Comparison) -> String {
             }
         }
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    super::csv_text(w)
 }
 
 fn text(c: &Comparison, md: bool) -> String {

@@ -86,6 +86,5 @@ pub fn plans(plans: &[Plan]) -> String {
             return format!("{HEADER}\n# error: {e}\n");
         }
     }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    super::csv_text(w)
 }

@@ -72,7 +72,7 @@ pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
                     ]);
                 }
             }
-            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+            super::csv_text(w)
         }
         Format::Table | Format::Md => {
             let rows = lines
@@ -126,7 +126,7 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
                     d.publisher.clone().unwrap_or_default(),
                 ]);
             }
-            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+            super::csv_text(w)
         }
         Format::Table | Format::Md => {
             let rows = list
@@ -213,7 +213,7 @@ pub fn show(d: &Dataset, exp: &Expansion, catalog: &Catalog, format: Format) -> 
                     l.via.join(";"),
                 ]);
             }
-            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+            super::csv_text(w)
         }
         Format::Table | Format::Md => show_text(
             d,

@@ -78,6 +78,11 @@ pub fn table(md: bool, header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize
     s
 }
 
+/// The text a CSV writer over a buffer has written.
+pub fn csv_text(w: ::csv::Writer<Vec<u8>>) -> String {
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 /// A JSON document, pretty-printed, ending in a newline.
 pub fn json<T: serde::Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
