@@ -137,7 +137,6 @@ fn overflow(e: &Entry, what: &str) -> Diagnostic {
 /// Plans one stage: entries, leaves, totals and shares.
 pub fn plan_stage(
     planner: &Planner,
-    recipe: &Id,
     eff: &EffStage,
     mix: &[Mixed],
     budget: Option<u64>,
@@ -251,7 +250,6 @@ pub fn plan_stage(
         effective_datasets: None,
         warnings,
     };
-    let _ = recipe;
     super::stats::finish_stage(planner, &mut stage, opts);
     Some(stage)
 }

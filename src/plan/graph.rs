@@ -117,7 +117,7 @@ impl<'a> Resolved<'a> {
         }
         r.add_stage_edges(inputs, diags);
         r.report_cycles(diags);
-        r.order_stages(diags);
+        r.order_stages();
         r
     }
 
@@ -299,8 +299,7 @@ impl<'a> Resolved<'a> {
 
     /// Puts each recipe's stages in training order: `after` first, file
     /// order among stages that do not depend on each other.
-    fn order_stages(&mut self, diags: &mut Diagnostics) {
-        let _ = diags;
+    fn order_stages(&mut self) {
         for eff in self.stages.values_mut() {
             let pos: BTreeMap<&Id, usize> = eff.iter().enumerate().map(|(i, e)| (&e.stage.id, i)).collect();
             let deps: Vec<Vec<usize>> = eff

@@ -58,13 +58,13 @@ impl<'a> Planner<'a> {
         for eff in stages {
             let mix = self.mix_of(recipe, eff);
             let budget = self.budget_of(eff);
-            planned.push(alloc::plan_stage(self, recipe, eff, &mix, budget, opts, diags));
+            planned.push(alloc::plan_stage(self, eff, &mix, budget, opts, diags));
         }
         if diags.error_count() > before {
             return None;
         }
         let planned: Vec<StagePlan> = planned.into_iter().flatten().collect();
-        Some(stats::finish_plan(self, r, planned, diags))
+        Some(stats::finish_plan(self, r, planned))
     }
 
     /// The stage's mix: the included stage's mix first, then its own entries.

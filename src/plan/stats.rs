@@ -6,7 +6,6 @@
 use super::model::{BatchStats, LeafPlan};
 use super::{Breakdown, Plan, PlanOptions, Planner, RecipeInfo, StagePlan};
 use crate::catalog::Dataset;
-use crate::diag::Diagnostics;
 use crate::recipe::Recipe;
 use statrs::distribution::{Binomial, DiscreteCDF};
 use std::collections::BTreeMap;
@@ -87,13 +86,7 @@ pub fn finish_stage(planner: &Planner, stage: &mut StagePlan, opts: &PlanOptions
     }
 }
 
-pub fn finish_plan(
-    planner: &Planner,
-    recipe: &Recipe,
-    stages: Vec<StagePlan>,
-    diags: &mut Diagnostics,
-) -> Plan {
-    let _ = diags;
+pub fn finish_plan(planner: &Planner, recipe: &Recipe, stages: Vec<StagePlan>) -> Plan {
     let total = stages.iter().map(|s| s.total_samples).fold(0u64, u64::saturating_add);
     let model = planner.model_of(recipe);
     let mut warnings = Vec::new();
