@@ -21,5 +21,6 @@ pub mod id;
 pub mod load;
 pub mod num;
 pub mod plan;
+pub mod quantity;
 pub mod recipe;
 pub mod report;

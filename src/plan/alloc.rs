@@ -221,8 +221,12 @@ pub fn plan_stage(
         .collect();
     leaf_plans.sort_by(|a, b| b.samples.cmp(&a.samples).then_with(|| a.dataset.cmp(&b.dataset)));
     let complete = samples.iter().all(Option::is_some);
-    if let Some(stated) = eff.stage.stated_samples.filter(|&s| complete && s != total) {
-        warnings.push(format!("the plan counts {total} samples; the stage's source states {stated}"));
+    if let Some(st) = eff.stage.stated.as_ref().filter(|s| complete && !s.figure.covers(total)) {
+        let said = st.text.as_ref().map_or(String::new(), |t| format!(" as `{t}`"));
+        warnings.push(format!(
+            "the plan counts {total} samples; the stage's source states {}{said}",
+            st.figure.value
+        ));
     }
     if !complete {
         let unknown: Vec<String> =
@@ -240,7 +244,8 @@ pub fn plan_stage(
         defined_in: eff.owner.to_string(),
         trainable: eff.stage.trainable.clone(),
         budget,
-        stated_samples: eff.stage.stated_samples,
+        stated_samples: eff.stage.stated.as_ref().map(|s| s.figure.value),
+        stated_as: eff.stage.stated.as_ref().and_then(|s| s.text.clone()),
         training: eff.stage.training.clone(),
         total_samples: total,
         complete,

@@ -94,6 +94,9 @@ pub struct StagePlan {
     /// The stage's size as its source states it (`stated_samples`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stated_samples: Option<u64>,
+    /// `stated_samples` in the source's own words (`"3.2M"`), when so given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_as: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub training: Option<Training>,
     pub total_samples: u64,

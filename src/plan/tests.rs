@@ -346,3 +346,21 @@ fn a_complete_stage_that_disagrees_with_its_source_is_flagged() {
         vec!["the plan counts 10 samples; the stage's source states 12".to_string()]
     );
 }
+
+#[test]
+fn a_stated_total_in_words_allows_the_rounding_it_was_written_with() {
+    // "1.2M" was rounded to 100,000, so it covers 1,150,000 ..= 1,250,000:
+    // a complete plan of 1,246,000 agrees with it, one of 1,251,000 does not
+    for (size, warned) in [(1_246_000, false), (1_150_000, false), (1_251_000, true)] {
+        let cat = ds("a", Some(size));
+        let (p, err) = plan_of(&cat, &[&recipe(r#"stated_samples = "1.2M""#, r#"{dataset="a"}"#)]);
+        let st = &p.unwrap_or_else(|| panic!("{err}")).stages[0];
+        assert_eq!((st.stated_samples, st.stated_as.as_deref()), (Some(1_200_000), Some("1.2M")));
+        let expected: Vec<String> = if warned {
+            vec![format!("the plan counts {size} samples; the stage's source states 1200000 as `1.2M`")]
+        } else {
+            vec![]
+        };
+        assert_eq!(st.warnings, expected, "{size}");
+    }
+}

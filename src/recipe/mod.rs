@@ -8,8 +8,9 @@ use crate::catalog::{positive, Catalog};
 use crate::diag::{suggest, Diagnostic, Diagnostics, FileId, Loc};
 use crate::id::Id;
 use crate::num::exact_decimal;
+use crate::quantity::{self, Figure, Measure, Reading};
 use num_rational::BigRational;
-use schema::{Model, RawEntry, RawRecipe, RawStage, StageKind, Training};
+use schema::{CountOrText, Model, RawEntry, RawRecipe, RawStage, StageKind, Training};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -36,7 +37,7 @@ pub struct Stage {
     pub after: Vec<(Id, Loc)>,
     pub include: Option<StageRef>,
     pub budget: Option<u64>,
-    pub stated_samples: Option<u64>,
+    pub stated: Option<Stated>,
     pub trainable: Vec<String>,
     pub source: Option<String>,
     pub notes: Option<String>,
@@ -214,7 +215,7 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
 fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Diagnostics) -> Stage {
     let include = raw.include.as_ref().and_then(|inc| parse_stage_ref(file, inc, diags));
     let budget = positive(file, "budget", &raw.budget, diags);
-    let stated_samples = positive(file, "stated_samples", &raw.stated_samples, diags);
+    let stated = raw.stated_samples.as_ref().and_then(|s| stated(file, s, diags));
     let mix = raw
         .mix
         .into_iter()
@@ -230,7 +231,7 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         after: raw.after.iter().map(|a| (a.get_ref().clone(), loc(file, a))).collect(),
         include,
         budget,
-        stated_samples,
+        stated,
         trainable: raw.trainable,
         source: raw.source,
         notes: raw.notes,
@@ -238,6 +239,42 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         mix,
         loc: Loc::new(file, raw.id.span()),
     }
+}
+
+/// A stage's size as its source states it, with the rounding it was stated
+/// in: `"3.2M"` covers 3,150,000 to 3,250,000.
+#[derive(Debug, Clone)]
+pub struct Stated {
+    pub figure: Figure,
+    /// The source's words, when given as text.
+    pub text: Option<String>,
+}
+
+fn stated(file: FileId, raw: &Spanned<CountOrText>, diags: &mut Diagnostics) -> Option<Stated> {
+    let at = loc(file, raw);
+    let text = match raw.get_ref() {
+        CountOrText::Count(n) => {
+            let n = positive(file, "stated_samples", &Some(Spanned::new(raw.span(), *n)), diags)?;
+            let figure = Figure { value: n, measure: Measure::Samples, approx: false, unit: 1, span: 0..0 };
+            return Some(Stated { figure, text: None });
+        }
+        CountOrText::Text(t) => t,
+    };
+    let problem = match quantity::read(text) {
+        Ok(Reading::One(f)) if f.measure == Measure::Samples && f.value > 0 => {
+            return Some(Stated { figure: f, text: Some(text.clone()) });
+        }
+        Ok(Reading::One(f)) => format!("`{text}` is {}, not a number of samples", f.measure.as_str()),
+        Ok(Reading::Many(_)) => format!("`{text}` has more than one figure"),
+        Ok(Reading::Nothing) => format!("`{text}` has no figure"),
+        Err(e) => format!("`{text}`: {e}"),
+    };
+    diags.push(
+        Diagnostic::error(format!("`stated_samples`: {problem}"))
+            .at(Some(at))
+            .help("write one count, as a number (`1246000`) or as the source writes it (`\"1.2M\"`)"),
+    );
+    None
 }
 
 fn parse_stage_ref(file: FileId, raw: &Spanned<String>, diags: &mut Diagnostics) -> Option<StageRef> {

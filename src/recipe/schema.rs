@@ -65,8 +65,9 @@ pub struct RawStage {
     pub after: Vec<Spanned<Id>>,
     pub include: Option<Spanned<String>>,
     pub budget: Option<Spanned<i64>>,
-    /// The stage's size as its source states it, when the parts are unknown.
-    pub stated_samples: Option<Spanned<i64>>,
+    /// The stage's size as its source states it: a count, or the source's
+    /// own words (`"1.2M"`, `"about 1,093K"`).
+    pub stated_samples: Option<Spanned<CountOrText>>,
     #[serde(default)]
     pub trainable: Vec<String>,
     pub source: Option<String>,
@@ -74,6 +75,14 @@ pub struct RawStage {
     #[serde(default)]
     pub mix: Vec<Spanned<RawEntry>>,
     pub training: Option<Training>,
+}
+
+/// A figure written as a number or as text for the quantity reader.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CountOrText {
+    Count(i64),
+    Text(String),
 }
 
 /// How a stage was trained, where a source says so.

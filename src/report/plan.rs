@@ -84,7 +84,8 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
         let _ = writeln!(out, "budget: {}", count(b));
     }
     if let Some(n) = s.stated_samples {
-        let _ = writeln!(out, "the source states: {} samples", count(n));
+        let said = s.stated_as.as_ref().map_or(String::new(), |t| format!(" (\"{t}\")"));
+        let _ = writeln!(out, "the source states: {} samples{said}", count(n));
     }
     if let Some(t) = &s.training {
         let parts: Vec<String> = [
