@@ -1,7 +1,9 @@
 use super::*;
 
 /// One figure: (value, measure, approx, unit).
-fn one(text: &str) -> (u64, Measure, bool, u64) {
+type Read = (u64, Measure, bool, u64);
+
+fn one(text: &str) -> Read {
     match read(text) {
         Ok(Reading::One(f)) => (f.value, f.measure, f.approx, f.unit),
         other => panic!("{text:?}: expected one figure, got {other:?}"),
@@ -21,7 +23,7 @@ use Measure::{Bytes, Hours, Samples, Tokens};
 fn every_quantity_string_of_the_seed_digest() {
     // The list at the end of seeds/DIGEST.md, in its order. A suffixed
     // figure is approximate and its unit is the place of its last digit.
-    let cases: &[(&str, (u64, Measure, bool, u64))] = &[
+    let cases: &[(&str, Read)] = &[
         ("150k", (150_000, Samples, true, 1_000)),
         ("665k", (665_000, Samples, true, 1_000)),
         ("311k", (311_000, Samples, true, 1_000)),
