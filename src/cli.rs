@@ -109,6 +109,15 @@ pub enum CatalogCommand {
     },
     /// Datasets whose id, name, alias or publisher contains TEXT (case and punctuation forgiven).
     Search { text: String },
+    /// Draft catalog entries from the tables of an awesome-list Markdown file.
+    Import {
+        /// The Markdown file.
+        #[arg(value_name = "FILE.md")]
+        file: PathBuf,
+        /// Write the drafts to this file (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE.toml")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// What a command prints and how the process ends.
@@ -387,8 +396,53 @@ impl Session<'_> {
                 let list = crate::catalog::search(catalog, &text);
                 Outcome::ok(report::listing::datasets(&list, &size, self.format))
             }
+            CatalogCommand::Import { file, out } => import(catalog, &file, out.as_deref()),
         }
     }
+}
+
+/// `catalog import`: drafts to stdout or `--out`; warnings and a summary to stderr.
+fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>) -> Outcome {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(source) => return Outcome::io(&IoError { path: file.to_path_buf(), source }),
+    };
+    let mut sources = crate::diag::Sources::default();
+    let id = sources.add(file.display().to_string(), text);
+    let mut diags = Diagnostics::default();
+    let imported = crate::catalog::import::import(id, &sources, catalog, &mut diags);
+    let mut stderr = diags.render(&sources);
+    if imported.tables == 0 {
+        stderr.push_str(&format!(
+            "error: {} has no Markdown table with a dataset-name column\n",
+            file.display()
+        ));
+        return Outcome { stderr, code: EXIT_INVALID, ..Default::default() };
+    }
+    let name =
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let toml = crate::catalog::import::to_toml(&imported, &name);
+    for (name, id) in &imported.known {
+        stderr.push_str(&format!("note: `{name}` is already in the catalog as `{id}`; not drafted\n"));
+    }
+    let stdout = match out {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, toml.as_bytes()) {
+                return Outcome::io(&format!("{}: {e}", path.display()));
+            }
+            String::new()
+        }
+        None => toml,
+    };
+    stderr.push_str(&format!(
+        "drafted {} datasets from {} tables of {} ({} already in the catalog){}\n",
+        imported.drafts.len(),
+        imported.tables,
+        file.display(),
+        imported.known.len(),
+        out.map_or(String::new(), |p| format!("; wrote {}", p.display())),
+    ));
+    Outcome { stdout, stderr, code: 0 }
 }
 
 /// Writes through a temporary file renamed into place: a failure leaves the

@@ -1,6 +1,7 @@
 //! The dataset catalog: raw files are read by [`schema`], checked and turned
 //! into [`Dataset`]s here; composites are resolved later by the planner.
 
+pub mod import;
 pub mod schema;
 
 use crate::diag::{suggest, Diagnostic, Diagnostics, FileId, Loc};
