@@ -191,6 +191,68 @@ fn compare_lines_up_shared_datasets() {
 }
 
 #[test]
+fn compare_of_three_llava_1_5_descendants_lines_up_their_shared_sft_data() {
+    // LLaVA-1.5's SFT mix is Video-LLaVA's image SFT and MoE-LLaVA's stage 3;
+    // each of its leaves is one row with the same count in all three columns
+    let v = json(mixplan().args(["compare", "llava-1.5-7b", "video-llava", "moe-llava-phi2", "--stage", "sft", "-f", "json"]));
+    let rows = v["rows"].as_array().unwrap();
+    let shared: Vec<&Value> = rows.iter().filter(|r| r["used_by"] == 3).collect();
+    let names: Vec<&str> = shared.iter().map(|r| r["dataset"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "a-okvqa", "gqa", "llava-instruct-150k-conversation", "llava-instruct-150k-detail",
+            "llava-instruct-150k-reasoning", "ocr-vqa", "ok-vqa", "refcoco", "sharegpt", "textcaps",
+            "visual-genome", "vqav2",
+        ]
+    );
+    let mut sum = 0;
+    for r in &shared {
+        let n = &r["cells"][0]["samples"];
+        assert!(r["cells"][1]["samples"] == *n && r["cells"][2]["samples"] == *n, "{r}");
+        sum += n.as_u64().unwrap();
+    }
+    // the twelve leaves are the whole 665K mix
+    assert_eq!(sum, 665_298);
+    let vqa = shared.iter().find(|r| r["dataset"] == "vqav2").unwrap();
+    assert_eq!(vqa["cells"][2]["samples"], 82_783);
+}
+
+#[test]
+fn compare_all_lists_the_datasets_most_recipes_use() {
+    let v = json(mixplan().args(["compare", "--all", "-f", "json"]));
+    assert_eq!(v["recipes"].as_array().unwrap().len(), 33);
+    let most = v["most_used"].as_array().unwrap();
+    assert_eq!(most.len(), 15);
+    // LLaVA-Instruct-150K's conversation part reaches 14 recipes, most of
+    // them through LLaVA-1.5's mix
+    assert_eq!(most[0]["dataset"], "llava-instruct-150k-conversation");
+    assert_eq!(most[0]["recipes"].as_array().unwrap().len(), 14);
+    let counts: Vec<usize> = most.iter().map(|u| u["recipes"].as_array().unwrap().len()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    let table = stdout(mixplan().args(["compare", "--all"]));
+    assert!(table.starts_with("Comparison of 33 recipes (all stages, leaf datasets)\n"), "{table}");
+    assert!(table.contains("Datasets used by the most recipes"), "{table}");
+    let row = table.lines().find(|l| l.contains(" llava-pretrain-558k ")).expect("a 558K row");
+    assert!(row.contains("┆       9 ┆"), "{row}");
+}
+
+#[test]
+fn export_all_writes_one_csv_pandas_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixes.csv");
+    mixplan().args(["export", "--all", "--out"]).arg(&path).assert().success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let width = r.headers().unwrap().len();
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    // rectangular, one recipe column, all 33 recipes present
+    assert!(rows.iter().all(|row| row.len() == width));
+    let recipes: std::collections::BTreeSet<&str> = rows.iter().map(|row| &row[0]).collect();
+    assert_eq!(recipes.len(), 33);
+}
+
+#[test]
 fn compare_csv_and_entry_level() {
     let out = stdout(fixtures().args(["compare", "two-stage", "child", "--level", "entry", "-f", "csv"]));
     let mut r = csv::Reader::from_reader(out.as_bytes());

@@ -31,6 +31,25 @@ pub struct Comparison {
     pub similarity: Vec<Pair>,
     /// Datasets used by two or more of the recipes.
     pub shared: Vec<String>,
+    /// The datasets used by the most recipes (at most [`MOST_USED`]).
+    pub most_used: Vec<Usage>,
+}
+
+/// How many datasets `most_used` lists.
+pub const MOST_USED: usize = 15;
+
+/// Above this many recipes the text report leaves out the dataset matrix
+/// (too wide to read; CSV and JSON keep it) and lists only the most
+/// similar pairs.
+const WIDE: usize = 6;
+
+#[derive(Debug, Serialize)]
+pub struct Usage {
+    pub dataset: String,
+    /// The recipes that use it, in the order of `recipes`.
+    pub recipes: Vec<String>,
+    /// Its samples summed over those recipes; `None` if any is unknown.
+    pub samples: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +134,16 @@ pub fn compare(plans: &[Plan], level: Level, kind: Option<StageKind>) -> Compari
     rows.sort_by(|a, b| b.used_by.cmp(&a.used_by).then_with(|| a.dataset.cmp(&b.dataset)));
     let shared = rows.iter().filter(|r| r.used_by >= 2).map(|r| r.dataset.clone()).collect();
     let similarity = pairs(plans, &rows);
+    let most_used = rows
+        .iter()
+        .filter(|r| r.used_by >= 2)
+        .take(MOST_USED)
+        .map(|r| Usage {
+            dataset: r.dataset.clone(),
+            recipes: users(plans.iter().map(|p| &p.recipe.id), &r.cells),
+            samples: r.cells.iter().filter(|c| c.used).map(|c| c.samples).sum(),
+        })
+        .collect();
     Comparison {
         recipes: plans.iter().map(|p| p.recipe.id.clone()).collect(),
         level,
@@ -124,7 +153,13 @@ pub fn compare(plans: &[Plan], level: Level, kind: Option<StageKind>) -> Compari
         by_modality,
         similarity,
         shared,
+        most_used,
     }
+}
+
+/// The recipes whose cell is used.
+fn users<'a>(recipes: impl Iterator<Item = &'a String>, cells: &[Cell]) -> Vec<String> {
+    recipes.zip(cells).filter(|(_, c)| c.used).map(|(id, _)| id.clone()).collect()
 }
 
 fn pairs(plans: &[Plan], rows: &[Row]) -> Vec<Pair> {
@@ -204,8 +239,49 @@ fn text(c: &Comparison, md: bool) -> String {
         Level::Entry => "entries",
         Level::Leaf => "leaf datasets",
     };
-    let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})", c.recipes.join(", "));
-    let _ = writeln!(out);
+    let wide = c.recipes.len() > WIDE;
+    if wide {
+        let _ = writeln!(out, "{h}Comparison of {} recipes ({scope}, {level})", c.recipes.len());
+        let _ = writeln!(
+            out,
+            "\nThe dataset-by-recipe matrix ({} datasets) is in `--format csv` and `--format json`.",
+            c.rows.len()
+        );
+    } else {
+        let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})\n", c.recipes.join(", "));
+        out.push_str(&matrix(c, md));
+    }
+    let _ = writeln!(out, "\n{h}Totals by stage kind\n");
+    out.push_str(&totals(c, md, wide));
+    let _ = writeln!(out, "\n{h}By modality\n");
+    for r in &c.recipes {
+        let _ = writeln!(out, "{r}: {}", c.by_modality.get(r).map_or(String::new(), super::shares_line));
+    }
+    if !c.similarity.is_empty() {
+        out.push_str(&similarity(c, md, wide));
+    }
+    if wide {
+        let _ = writeln!(out, "\n{h}Datasets used by the most recipes\n");
+        let rows = c
+            .most_used
+            .iter()
+            .map(|u| vec![u.dataset.clone(), u.recipes.len().to_string(), u.recipes.join(", ")])
+            .collect();
+        out.push_str(&table(md, &["dataset", "recipes", "used by"], rows, &[1]));
+        return out;
+    }
+    let _ = writeln!(out, "\n{h}Shared datasets ({})\n", c.shared.len());
+    if c.shared.is_empty() {
+        let _ = writeln!(out, "none");
+    }
+    for r in c.rows.iter().filter(|r| r.used_by >= 2) {
+        let _ = writeln!(out, "{}: {}", r.dataset, users(c.recipes.iter(), &r.cells).join(", "));
+    }
+    out
+}
+
+/// Datasets as rows, two columns (samples, share) per recipe.
+fn matrix(c: &Comparison, md: bool) -> String {
     let mut header = vec!["dataset".to_string()];
     for r in &c.recipes {
         header.push(format!("{r} samples"));
@@ -221,8 +297,7 @@ fn text(c: &Comparison, md: bool) -> String {
                     row.push(super::opt_count(cell.samples));
                     row.push(percent(cell.share));
                 } else {
-                    row.push("".into());
-                    row.push("".into());
+                    row.extend([String::new(), String::new()]);
                 }
             }
             row
@@ -230,41 +305,46 @@ fn text(c: &Comparison, md: bool) -> String {
         .collect();
     let numeric: Vec<usize> = (1..header.len()).collect();
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    out.push_str(&table(md, &header_refs, rows, &numeric));
-    let _ = writeln!(out, "\n{h}Totals by stage kind\n");
+    table(md, &header_refs, rows, &numeric)
+}
+
+/// Stage kinds as rows and recipes as columns; transposed when wide.
+fn totals(c: &Comparison, md: bool, wide: bool) -> String {
+    let kinds: Vec<&String> = c.totals.keys().collect();
+    let cell = |kind: &String, recipe: &String| c.totals[kind].get(recipe).map_or(String::new(), |n| count(*n));
+    if wide {
+        let mut header = vec!["recipe"];
+        header.extend(kinds.iter().map(|k| k.as_str()));
+        let rows = c
+            .recipes
+            .iter()
+            .map(|r| std::iter::once(r.clone()).chain(kinds.iter().map(|k| cell(k, r))).collect())
+            .collect();
+        return table(md, &header, rows, &(1..=kinds.len()).collect::<Vec<_>>());
+    }
     let mut header = vec!["stage kind"];
     header.extend(c.recipes.iter().map(String::as_str));
-    let rows = c
-        .totals
+    let rows = kinds
         .iter()
-        .map(|(kind, per)| {
-            std::iter::once(kind.clone())
-                .chain(c.recipes.iter().map(|r| per.get(r).map_or(String::new(), |n| count(*n))))
-                .collect()
-        })
+        .map(|k| std::iter::once((*k).clone()).chain(c.recipes.iter().map(|r| cell(k, r))).collect())
         .collect();
-    out.push_str(&table(md, &header, rows, &(1..=c.recipes.len()).collect::<Vec<_>>()));
-    let _ = writeln!(out, "\n{h}By modality\n");
-    for r in &c.recipes {
-        let _ = writeln!(out, "{r}: {}", c.by_modality.get(r).map_or(String::new(), super::shares_line));
-    }
-    if !c.similarity.is_empty() {
-        let _ = writeln!(out, "\n{h}Similarity\n");
-        let rows = c
-            .similarity
-            .iter()
-            .map(|p| vec![p.a.clone(), p.b.clone(), format!("{:.3}", p.jaccard), percent(Some(p.overlap))])
-            .collect();
-        out.push_str(&table(md, &["recipe", "recipe", "jaccard", "same data"], rows, &[2, 3]));
-    }
-    let _ = writeln!(out, "\n{h}Shared datasets ({})\n", c.shared.len());
-    if c.shared.is_empty() {
-        let _ = writeln!(out, "none");
-    }
-    for r in c.rows.iter().filter(|r| r.used_by >= 2) {
-        let users: Vec<&str> =
-            c.recipes.iter().zip(&r.cells).filter(|(_, cell)| cell.used).map(|(id, _)| id.as_str()).collect();
-        let _ = writeln!(out, "{}: {}", r.dataset, users.join(", "));
-    }
-    out
+    table(md, &header, rows, &(1..=c.recipes.len()).collect::<Vec<_>>())
+}
+
+/// Every pair, or the ten most alike when there are many recipes.
+fn similarity(c: &Comparison, md: bool, wide: bool) -> String {
+    let h = if md { "## " } else { "" };
+    let mut pairs: Vec<&Pair> = c.similarity.iter().collect();
+    let title = if wide {
+        pairs.sort_by(|a, b| b.overlap.total_cmp(&a.overlap).then(b.jaccard.total_cmp(&a.jaccard)));
+        pairs.truncate(10);
+        "Most similar pairs (by the part of their mixes that is the same data)"
+    } else {
+        "Similarity"
+    };
+    let rows = pairs
+        .iter()
+        .map(|p| vec![p.a.clone(), p.b.clone(), format!("{:.3}", p.jaccard), percent(Some(p.overlap))])
+        .collect();
+    format!("\n{h}{title}\n\n{}", table(md, &["recipe", "recipe", "jaccard", "same data"], rows, &[2, 3]))
 }

@@ -92,6 +92,9 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// Shares as "image 94.18%, text 5.82%".
 pub fn shares_line(m: &std::collections::BTreeMap<String, f64>) -> String {
+    if m.is_empty() {
+        return "no known sizes".into();
+    }
     let mut v: Vec<(&String, &f64)> = m.iter().collect();
     v.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
     v.iter().map(|(k, p)| format!("{k} {}", percent(Some(**p)))).collect::<Vec<_>>().join(", ")
