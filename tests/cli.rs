@@ -194,16 +194,34 @@ fn compare_lines_up_shared_datasets() {
 fn compare_of_three_llava_1_5_descendants_lines_up_their_shared_sft_data() {
     // LLaVA-1.5's SFT mix is Video-LLaVA's image SFT and MoE-LLaVA's stage 3;
     // each of its leaves is one row with the same count in all three columns
-    let v = json(mixplan().args(["compare", "llava-1.5-7b", "video-llava", "moe-llava-phi2", "--stage", "sft", "-f", "json"]));
+    let v = json(mixplan().args([
+        "compare",
+        "llava-1.5-7b",
+        "video-llava",
+        "moe-llava-phi2",
+        "--stage",
+        "sft",
+        "-f",
+        "json",
+    ]));
     let rows = v["rows"].as_array().unwrap();
     let shared: Vec<&Value> = rows.iter().filter(|r| r["used_by"] == 3).collect();
     let names: Vec<&str> = shared.iter().map(|r| r["dataset"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         [
-            "a-okvqa", "gqa", "llava-instruct-150k-conversation", "llava-instruct-150k-detail",
-            "llava-instruct-150k-reasoning", "ocr-vqa", "ok-vqa", "refcoco", "sharegpt", "textcaps",
-            "visual-genome", "vqav2",
+            "a-okvqa",
+            "gqa",
+            "llava-instruct-150k-conversation",
+            "llava-instruct-150k-detail",
+            "llava-instruct-150k-reasoning",
+            "ocr-vqa",
+            "ok-vqa",
+            "refcoco",
+            "sharegpt",
+            "textcaps",
+            "visual-genome",
+            "vqav2",
         ]
     );
     let mut sum = 0;

@@ -311,7 +311,8 @@ fn matrix(c: &Comparison, md: bool) -> String {
 /// Stage kinds as rows and recipes as columns; transposed when wide.
 fn totals(c: &Comparison, md: bool, wide: bool) -> String {
     let kinds: Vec<&String> = c.totals.keys().collect();
-    let cell = |kind: &String, recipe: &String| c.totals[kind].get(recipe).map_or(String::new(), |n| count(*n));
+    let cell =
+        |kind: &String, recipe: &String| c.totals[kind].get(recipe).map_or(String::new(), |n| count(*n));
     if wide {
         let mut header = vec!["recipe"];
         header.extend(kinds.iter().map(|k| k.as_str()));
