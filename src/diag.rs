@@ -151,11 +151,16 @@ fn render_snippet(out: &mut String, sources: &Sources, loc: &Loc, label: Option<
     let span_text = &text[floor_char_boundary(text, loc.span.start.min(text.len()))
         ..floor_char_boundary(text, loc.span.end.min(text.len()))];
     let first = span_text.lines().next().unwrap_or("");
-    let max_width = shown.chars().count().saturating_sub(start_col).max(1);
-    let width = first.chars().count().clamp(1, max_width);
+    // Columns count characters; the caret line counts terminal cells, so a
+    // span after Chinese text (two cells a character) still lines up.
+    let cells = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let before: String = shown.chars().take(start_col).collect();
+    let lead = cells(&before);
+    let max_width = cells(shown).saturating_sub(lead).max(1);
+    let width = cells(first).clamp(1, max_width);
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{line} | {shown}");
-    let marks = format!("{}{}", " ".repeat(start_col), "^".repeat(width));
+    let marks = format!("{}{}", " ".repeat(lead), "^".repeat(width));
     match label {
         Some(label) => {
             let _ = writeln!(out, "{pad} | {marks} {label}");
@@ -271,6 +276,18 @@ mod tests {
             d.render(&s),
             "error: unknown dataset `vqa2`\n --> r.toml:2:21\n  |\n2 | mix = [ { dataset = \"vqa2\" } ]\n  |                     ^^^^^^ not in the catalog\n  = help: did you mean `vqav2`?\n"
         );
+    }
+
+    #[test]
+    fn carets_line_up_after_wide_characters() {
+        // "| 中文 | " is 7 characters but 9 terminal cells (中 and 文 take two
+        // each), so the caret under `5万` starts after 9 spaces and is 3
+        // cells wide (5 one, 万 two); the column stays 8 (characters)
+        let mut s = Sources::default();
+        let f = s.add("l.md", "| 中文 | 5万 |\n");
+        let start = "| 中文 | ".len();
+        let d = Diagnostic::warning("w").at(Some(Loc::new(f, start..start + "5万".len())));
+        assert_eq!(d.render(&s), "warning: w\n --> l.md:1:8\n  |\n1 | | 中文 | 5万 |\n  |          ^^^\n");
     }
 
     #[test]
