@@ -1,5 +1,6 @@
 //! Planning speed: the built-in LLaVA-1.5 recipe, every built-in recipe, and
-//! 60 levels of shared diamonds (2^60 paths), which must cost edges, not paths.
+//! 60 levels of shared diamonds (2^60 paths), which must cost edges, not paths;
+//! and the size reader and `catalog import` on a seed list.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mixplan::diag::Diagnostics;
@@ -48,6 +49,20 @@ fn bench(c: &mut Criterion) {
     });
     let cat = diamonds(61);
     let recipe = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{dataset=\"l61x\",samples=1000}]\n";
+    let list = include_str!("../tests/fixtures/seeds/004_5d2ad158fdc6e8a1.md");
+    let mut sources = mixplan::diag::Sources::default();
+    let file = sources.add("004.md", list);
+    c.bench_function("catalog import of seed list 004 (5 tables, 44 rows)", |b| {
+        b.iter(|| {
+            let mut d = Diagnostics::default();
+            let imported = mixplan::catalog::import::import(file, &sources, &builtin.catalog, &mut d);
+            black_box(mixplan::catalog::import::to_toml(&imported, "004.md"))
+        })
+    });
+    let cells = ["150k", "1177.6K", "约40万条", "超2600万个", "396,209篇", "约64k条提示生成256k个样本", "100GB"];
+    c.bench_function("read 7 size cells", |b| {
+        b.iter(|| cells.iter().map(|t| black_box(mixplan::quantity::read(t))).count())
+    });
     c.bench_function("plan 60 levels of shared diamonds", |b| {
         b.iter(|| {
             let inputs = Inputs::from_strs(&[("c.toml", &cat)], &[("r.toml", recipe)]);
