@@ -59,7 +59,8 @@ fn bench(c: &mut Criterion) {
             black_box(mixplan::catalog::import::to_toml(&imported, "004.md"))
         })
     });
-    let cells = ["150k", "1177.6K", "约40万条", "超2600万个", "396,209篇", "约64k条提示生成256k个样本", "100GB"];
+    let cells =
+        ["150k", "1177.6K", "约40万条", "超2600万个", "396,209篇", "约64k条提示生成256k个样本", "100GB"];
     c.bench_function("read 7 size cells", |b| {
         b.iter(|| cells.iter().map(|t| black_box(mixplan::quantity::read(t))).count())
     });

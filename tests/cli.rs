@@ -437,3 +437,46 @@ fn output_is_byte_identical_across_runs() {
     let b = stdout(mixplan().args(["plan", "video-llava", "-f", "json"]));
     assert_eq!(a, b);
 }
+
+/// `catalog show NAME --format json`.
+fn show(name: &str) -> Value {
+    json(mixplan().args(["catalog", "show", name, "-f", "json"]))
+}
+
+#[test]
+fn the_spot_figures_a_reader_checks_first() {
+    // LLaVA-1.5's mix: 665,298 records
+    let mix = show("llava_v1_5_mix665k");
+    assert_eq!(mix["effective_samples"], 665_298);
+    // UniMM-Chat: 117,238 dialogues; SA1B-Dense-Caption: 8,631,528 images
+    assert_eq!(
+        (show("UniMM-Chat")["samples"].clone(), show("unimm-chat")["approx"].clone()),
+        (117_238.into(), false.into())
+    );
+    assert_eq!(show("SA1B-Dense-Caption")["samples"], 8_631_528);
+    // the medical dialogue set: 792,099 pairs over six departments, the
+    // seed list's per-department figures
+    let med = show("Chinese medical dialogue data");
+    assert_eq!(med["samples"], 792_099);
+    let leaves: Vec<(String, u64)> = med["leaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["dataset"].as_str().unwrap().trim_start_matches("chinese-medical-dialogue-").to_string(),
+                l["samples"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("im", 220_606),
+        ("oagd", 183_751),
+        ("surgical", 115_991),
+        ("pediatric", 101_602),
+        ("andriatria", 94_596),
+        ("oncology", 75_553),
+    ];
+    assert_eq!(leaves, expected.map(|(d, n)| (d.to_string(), n)));
+    assert_eq!(expected.iter().map(|(_, n)| n).sum::<u64>(), 792_099);
+}
