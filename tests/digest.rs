@@ -2,6 +2,13 @@
 //! id or alias, and every model it names has a recipe.
 
 use mixplan::load::{Inputs, Overlays};
+use std::sync::OnceLock;
+
+/// The built-in data, loaded once for all the tests of this file.
+fn builtin() -> &'static Inputs {
+    static INPUTS: OnceLock<Inputs> = OnceLock::new();
+    INPUTS.get_or_init(|| Inputs::load(&Overlays::default()).expect("built-in data loads"))
+}
 
 const DIGEST: &str = include_str!("fixtures/seeds/DIGEST.md");
 
@@ -34,7 +41,7 @@ fn spellings(cell: &str) -> Vec<String> {
 
 #[test]
 fn every_digest_dataset_resolves_by_id_or_alias() {
-    let inputs = Inputs::load(&Overlays::default()).expect("built-in data loads");
+    let inputs = builtin();
     let names = dataset_names();
     // the digest's dataset tables have 78 rows; reading fewer means the
     // parse dropped some
@@ -49,7 +56,7 @@ fn every_digest_dataset_resolves_by_id_or_alias() {
 #[test]
 fn each_spelling_of_a_digest_dataset_resolves_on_its_own() {
     // both names of a two-name cell are in use, so both must resolve
-    let inputs = Inputs::load(&Overlays::default()).expect("built-in data loads");
+    let inputs = builtin();
     let mut missing = Vec::new();
     for cell in dataset_names() {
         let s = spellings(&cell);
@@ -112,7 +119,7 @@ fn names_in(cell: &str) -> Vec<String> {
 
 #[test]
 fn every_dataset_a_published_recipe_names_resolves() {
-    let inputs = Inputs::load(&Overlays::default()).expect("built-in data loads");
+    let inputs = builtin();
     let rows = recipe_rows();
     assert_eq!(rows.len(), 25);
     let mut missing = Vec::new();

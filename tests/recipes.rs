@@ -11,6 +11,7 @@ use mixplan::diag::Diagnostics;
 use mixplan::load::{Inputs, Overlays};
 use mixplan::plan::{Plan, PlanOptions, Planner};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// Whether the stated figure and the planned total agree.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -177,7 +178,13 @@ const ROWS: &[Row] = &[
     row("vip-llava-13b", "gpt4v-ft", 26_000, true, Agrees("26K")),
 ];
 
-fn plans() -> Vec<Plan> {
+/// The built-in recipes, planned once for all the tests of this file.
+fn plans() -> &'static [Plan] {
+    static PLANS: OnceLock<Vec<Plan>> = OnceLock::new();
+    PLANS.get_or_init(plan_all)
+}
+
+fn plan_all() -> Vec<Plan> {
     let inputs = Inputs::load(&Overlays::default()).expect("built-in data loads");
     let mut diags = Diagnostics::default();
     let planner = Planner::new(&inputs, &mut diags);

@@ -12,7 +12,7 @@
 use super::schema::{DatasetStage, Links, Modality};
 use super::Catalog;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
-use crate::quantity::{self, Figure, Measure, Reading};
+use crate::quantity::{self, Figure, Reading};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::ops::Range;
@@ -479,13 +479,8 @@ fn write_draft(out: &mut String, d: &Draft, file_name: &str) {
     let _ = writeln!(out, "modalities = {}", list(d.modalities.iter().map(|m| m.as_str().to_string())));
     let _ = writeln!(out, "languages = {}", list(d.languages.clone()));
     if let Some(f) = &d.size {
-        let key = match f.measure {
-            Measure::Samples => "samples",
-            Measure::Bytes => "bytes",
-            Measure::Hours => "hours",
-            Measure::Tokens => "tokens",
-        };
-        let _ = writeln!(out, "{key} = {}", f.value);
+        // the catalog's size keys are the measures' names
+        let _ = writeln!(out, "{} = {}", f.measure.as_str(), f.value);
         if f.approx {
             let _ = writeln!(out, "approx = true");
         }

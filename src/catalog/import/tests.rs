@@ -1,5 +1,6 @@
 use super::*;
 use crate::load::Inputs;
+use crate::quantity::Measure;
 
 /// Imports `md` against a catalog holding one dataset, `coco` (alias COCO).
 fn run(md: &str) -> (Imported, String) {
