@@ -50,6 +50,14 @@ pub struct Dataset {
     pub notes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<Component>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<schema::Task>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_tokens: Option<schema::TextTokens>,
+    #[serde(skip)]
+    pub variant_of_loc: Option<Loc>,
     #[serde(skip)]
     pub loc: Loc,
     #[serde(skip)]
@@ -165,6 +173,11 @@ impl Catalog {
         for c in ds.components.iter().flatten() {
             if self.resolve(&c.dataset).is_none() {
                 diags.push(self.unknown(&c.dataset, Some(c.dataset_loc.clone())));
+            }
+        }
+        if let (Some(v), Some(loc)) = (&ds.variant_of, &ds.variant_of_loc) {
+            if self.resolve(v).is_none() {
+                diags.push(self.unknown(v, Some(loc.clone())));
             }
         }
         for (source, loc) in ds.image_sources.iter().zip(&ds.image_sources_locs) {
@@ -324,6 +337,10 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
         source,
         description: raw.description,
         notes: raw.notes,
+        variant_of_loc: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
+        variant_of: raw.variant_of.map(Spanned::into_inner),
+        tasks: raw.tasks,
+        text_tokens: raw.text_tokens,
         components_loc: raw.components.as_ref().map(|c| loc_of(file, c)),
         components,
         samples_loc: raw.samples.as_ref().map(|s| loc_of(file, s)),

@@ -45,6 +45,58 @@ pub struct RawDataset {
     pub description: Option<String>,
     pub notes: Option<String>,
     pub components: Option<Spanned<Vec<Spanned<RawComponent>>>>,
+    /// The dataset this one is a subset, re-sample, re-format or re-caption of.
+    pub variant_of: Option<Spanned<String>>,
+    /// What the samples teach (a closed vocabulary, see [`Task`]).
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    /// Text length of the samples, with its source.
+    pub text_tokens: Option<TextTokens>,
+}
+
+/// Text tokens of a dataset: an average per sample, or a total; with where
+/// the figure was read.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TextTokens {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_sample: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    pub source: String,
+}
+
+/// What a dataset's samples teach: tags for search, breakdowns and targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Task {
+    Caption,
+    Vqa,
+    Ocr,
+    Doc,
+    Chart,
+    Table,
+    Diagram,
+    Grounding,
+    Math,
+    Science,
+    Code,
+    Reasoning,
+    Knowledge,
+    Conversation,
+    Instruction,
+    Preference,
+    Text,
+    VideoCaption,
+    VideoQa,
+    Audio,
+    Interleaved,
+    MultiImage,
+    Gui,
+    Medical,
+    Safety,
+    #[serde(rename = "3d")]
+    ThreeD,
 }
 
 #[derive(Debug, Deserialize)]

@@ -76,14 +76,7 @@ pub fn entry_samples(
         return out;
     }
     let Some(budget) = budget else {
-        let e = &mix[weighted[0]].entry;
-        diags.push(
-            Diagnostic::error(format!("`weight` on `{}` needs a stage `budget`", e.dataset))
-                .at(Some(e.loc.clone()))
-                .label("weighted entry")
-                .help("add `budget = N` (samples) to the stage, or give this entry `samples` instead"),
-        );
-        return out;
+        return out; // weights without a budget: shares are stated, counts unknown
     };
     let absolute: Vec<usize> = (0..mix.len()).filter(|i| !weighted.contains(i)).collect();
     if absolute.iter().any(|&i| out[i].is_none()) {

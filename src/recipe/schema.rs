@@ -15,8 +15,23 @@ pub struct RawRecipe {
     pub description: Option<String>,
     pub extends: Option<Spanned<Id>>,
     pub model: Option<Model>,
+    /// Warning codes this recipe silences.
+    #[serde(default)]
+    pub allow: Vec<Spanned<String>>,
+    /// The benchmarks the model reports on (for contamination checks).
+    pub eval: Option<Eval>,
     #[serde(default)]
     pub stage: Vec<Spanned<RawStage>>,
+}
+
+/// `[eval]`: the benchmarks a recipe's model is evaluated on.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Eval {
+    #[serde(default)]
+    pub benchmarks: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Facts about the model, used for token and compute estimates.
@@ -35,6 +50,11 @@ pub struct Model {
     pub frames: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
+    /// Parameters per part (`llm`, `vision`, `projector` …), as the source states them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params_source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
@@ -50,6 +70,8 @@ impl Model {
             image_tokens: self.image_tokens.or(p.image_tokens),
             frames: self.frames.or(p.frames),
             resolution: self.resolution.or(p.resolution),
+            params: if self.params.is_empty() { p.params } else { self.params },
+            params_source: self.params_source.or(p.params_source),
             source: self.source.or(p.source),
         }
     }
