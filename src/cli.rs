@@ -2,17 +2,38 @@
 //! command returns an [`Outcome`] (what to print and the exit code); only
 //! `main` touches the process.
 
+use crate::catalog::license::Use;
 use crate::catalog::schema::{DatasetStage, Modality};
-use crate::diag::Diagnostics;
+use crate::diag::{codes, Diagnostic, Diagnostics, Severity};
 use crate::load::{Inputs, IoError, Overlays};
-use crate::plan::{PlanOptions, Planner};
+use crate::plan::{BatchSize, PlanOptions, Planned, Planner};
 use crate::recipe::schema::StageKind;
+use crate::recipe::RecipeIx;
 use crate::report::{self, compare::Level, Format};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (warnings may be printed)
+  1  the input is invalid; every error is printed with file:line:col
+  2  wrong use of the command line
+  3  a file could not be read or written
+
+Examples:
+  mixplan plan llava-1.5-7b
+  mixplan plan my-recipe.toml --format json
+  mixplan compare llava-1.5-7b sharegpt4v-7b --stage sft
+  mixplan export --all --out mixes.csv
+  mixplan check my-recipes/ --strict";
+
 #[derive(Debug, Parser)]
-#[command(name = "mixplan", version, about = "Plan and compare training mixes of multimodal LLMs")]
+#[command(
+    name = "mixplan",
+    version,
+    about = "Plan and compare training mixes of multimodal LLMs",
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -22,6 +43,9 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
+    /// Output format (each command lists the ones it takes).
+    #[arg(long, short, global = true, value_enum)]
+    pub format: Option<Format>,
     /// Add the catalog files of this directory (or file) on top of the built-in catalog.
     #[arg(long, global = true, value_name = "DIR")]
     pub catalog: Vec<PathBuf>,
@@ -31,59 +55,83 @@ pub struct Global {
     /// Leave out the built-in catalog and recipes (use only --catalog, --recipes and PATHs).
     #[arg(long, global = true)]
     pub no_builtin: bool,
-    /// Output format.
-    #[arg(long, short, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Silence a warning code in this run (repeatable); `mixplan check` lists codes.
+    #[arg(long, global = true, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// The largest input file read, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::load::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Options of the commands that plan.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    /// Warn when a stage repeats a dataset more than this many times.
+    #[arg(long, value_name = "E", default_value_t = 5.0)]
+    pub max_epochs: f64,
+    /// Benchmarks to check the training data against, comma-separated (besides the recipe's `[eval]`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub eval: Vec<String>,
+    /// Fail unless every training dataset's license allows this use.
+    #[arg(long, value_name = "USE", value_parser = ["commercial", "non-commercial", "research-only"])]
+    pub require: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the catalog and recipes (built-in, overlays and PATHs); exit 1 on errors.
+    /// Validate the catalog and recipes (built-in, overlays and PATHs) and plan every recipe.
     Check {
-        /// Catalog or recipe files, or directories of them, to check with the built-in data.
+        /// Catalog or recipe files, or directories of them; with PATHs only those are checked.
         paths: Vec<PathBuf>,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        plan: PlanArgs,
     },
-    /// The mix report of one recipe.
+    /// The mix report of one recipe (formats: table, md, json, csv).
     Plan {
-        /// A built-in recipe id or a path to a recipe file.
+        /// A built-in recipe id or a path to a recipe file (the files beside it are read too).
         recipe: String,
-        /// Add per-leaf statistics for batches of this many samples.
-        #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-        batch_size: Option<u64>,
+        /// Per-leaf counts for batches of B samples; `auto` takes each stage's global batch.
+        #[arg(long, value_name = "B|auto", value_parser = parse_batch)]
+        batch_size: Option<BatchSize>,
+        #[command(flatten)]
+        plan: PlanArgs,
     },
-    /// Recipes side by side.
+    /// Recipes side by side: shared and different data, model and training facts (formats: table, md, json, csv).
     Compare {
-        /// Recipe ids or paths.
+        /// Recipe ids or paths (two or more), or --all.
         #[arg(value_name = "RECIPE")]
         names: Vec<String>,
         /// Compare every recipe.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "names")]
         all: bool,
-        /// Only stages of this kind.
-        #[arg(long, value_enum)]
+        /// Only stages of this kind: pretrain, sft or preference.
+        #[arg(long, value_parser = parse_kind)]
         stage: Option<StageKind>,
         /// Rows are leaf datasets (what the model sees) or entries (what recipes write).
-        #[arg(long, value_enum, default_value_t = Level::Leaf)]
+        #[arg(long, value_parser = parse_level, default_value = "leaf")]
         level: Level,
     },
-    /// Write the plans as CSV (long format), atomically.
+    /// Write the plans to a file (csv, json or md: from --format or the file's extension).
     Export {
-        /// Recipe ids or paths.
+        /// Recipe ids or paths, or --all.
         #[arg(value_name = "RECIPE")]
         names: Vec<String>,
         /// Export every recipe.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "names")]
         all: bool,
-        /// The CSV file to write.
-        #[arg(long, value_name = "FILE.csv")]
+        /// The file to write (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// The dependency graph of a recipe as Graphviz DOT.
+    /// The dependency graph of a recipe (formats: dot, mermaid, json).
     Graph {
         /// A recipe id or path.
         recipe: String,
     },
-    /// The recipes with their stages and totals.
+    /// Every recipe with its stage totals (formats: table, md, json, csv).
     Recipes,
     /// Look into the dataset catalog.
     #[command(subcommand)]
@@ -92,24 +140,32 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Datasets, filtered.
+    /// Datasets, filtered (formats: table, md, json, csv).
     List {
-        #[arg(long, value_enum)]
+        /// pretrain, sft, preference or eval.
+        #[arg(long, value_parser = parse_dataset_stage)]
         stage: Option<DatasetStage>,
-        #[arg(long, value_enum)]
+        /// text, image, video, audio, multi-image, interleaved or 3d.
+        #[arg(long, value_parser = parse_modality)]
         modality: Option<Modality>,
         /// ISO 639-1 code or `multi`.
         #[arg(long)]
         language: Option<String>,
+        /// A task tag (caption, vqa, ocr, doc, chart …).
+        #[arg(long)]
+        task: Option<String>,
     },
-    /// One dataset with every field; a composite with its leaves.
+    /// One dataset with every field; a composite with its leaves (formats: table, md, json, csv).
     Show {
         /// Id or alias.
         dataset: String,
     },
-    /// Datasets whose id, name, alias or publisher contains TEXT (case and punctuation forgiven).
-    Search { text: String },
-    /// Draft catalog entries from the tables of an awesome-list Markdown file.
+    /// Datasets whose id, name, alias, publisher or task tag contains TEXT.
+    Search {
+        /// What to look for; case and punctuation are forgiven.
+        text: String,
+    },
+    /// Draft catalog entries from the tables of an awesome-list Markdown file (TOML output).
     Import {
         /// The Markdown file.
         #[arg(value_name = "FILE.md")]
@@ -120,36 +176,138 @@ pub enum CatalogCommand {
     },
 }
 
+fn parse_batch(s: &str) -> Result<BatchSize, String> {
+    if s == "auto" {
+        return Ok(BatchSize::Stage);
+    }
+    let max = crate::plan::stats::MAX_BATCH;
+    match s.replace('_', "").parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(BatchSize::Fixed(n)),
+        _ => Err(format!("expected `auto` or a whole number from 1 to {}", report::count(u128::from(max)))),
+    }
+}
+
+fn one_of<T: Copy>(s: &str, all: &[T], name: impl Fn(T) -> &'static str) -> Result<T, String> {
+    all.iter().copied().find(|v| name(*v) == s).ok_or_else(|| {
+        format!("expected one of {}", all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", "))
+    })
+}
+
+fn parse_kind(s: &str) -> Result<StageKind, String> {
+    one_of(s, &StageKind::ALL, StageKind::as_str)
+}
+
+fn parse_dataset_stage(s: &str) -> Result<DatasetStage, String> {
+    one_of(s, &DatasetStage::ALL, DatasetStage::as_str)
+}
+
+fn parse_modality(s: &str) -> Result<Modality, String> {
+    one_of(s, &Modality::ALL, Modality::as_str)
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    one_of(s, &[Level::Leaf, Level::Entry], |l| match l {
+        Level::Leaf => "leaf",
+        Level::Entry => "entry",
+    })
+}
+
 /// What a command prints and how the process ends.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
-    pub stdout: String,
+    pub stdout: Vec<u8>,
     pub stderr: String,
     pub code: u8,
 }
 
 pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 
 impl Outcome {
     fn ok(stdout: String) -> Outcome {
-        Outcome { stdout, ..Default::default() }
+        Outcome { stdout: stdout.into_bytes(), ..Default::default() }
     }
 
     fn io(e: &dyn std::fmt::Display) -> Outcome {
         Outcome { stderr: format!("error: {e}\n"), code: EXIT_IO, ..Default::default() }
     }
+
+    fn usage(message: &str) -> Outcome {
+        Outcome { stderr: format!("error: {message}\n"), code: EXIT_USAGE, ..Default::default() }
+    }
+}
+
+/// The formats each command takes, the first being its default.
+fn formats(command: &Command) -> &'static [Format] {
+    use Format::*;
+    match command {
+        Command::Check { .. } => &[Table, Md, Json, Csv],
+        Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv],
+        Command::Export { .. } => &[Csv, Json, Md],
+        Command::Graph { .. } => &[Dot, Mermaid, Json],
+        Command::Recipes => &[Table, Md, Json, Csv],
+        Command::Catalog(CatalogCommand::Import { .. }) => &[Toml],
+        Command::Catalog(_) => &[Table, Md, Json, Csv],
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Check { .. } => "check",
+        Command::Plan { .. } => "plan",
+        Command::Compare { .. } => "compare",
+        Command::Export { .. } => "export",
+        Command::Graph { .. } => "graph",
+        Command::Recipes => "recipes",
+        Command::Catalog(CatalogCommand::Import { .. }) => "catalog import",
+        Command::Catalog(_) => "catalog",
+    }
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Outcome {
+    let allowed = formats(&cli.command);
+    let format = match (cli.global.format, &cli.command) {
+        (None, Command::Export { out, .. }) => match export_format(out) {
+            Ok(f) => f,
+            Err(o) => return o,
+        },
+        (None, _) => allowed[0],
+        (Some(f), Command::Export { out, .. }) => match export_format(out) {
+            Ok(by_ext) if by_ext != f && out.extension().is_some() => {
+                return Outcome::usage(&format!(
+                    "`--format {}` does not match the extension of `{}`",
+                    f.name(),
+                    out.display()
+                ))
+            }
+            _ => f,
+        },
+        (Some(f), _) => f,
+    };
+    if !allowed.contains(&format) {
+        let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
+        return Outcome::usage(&format!(
+            "`{}` does not write `--format {}`; it takes {}",
+            command_name(&cli.command),
+            format.name(),
+            names.join(", ")
+        ));
+    }
+    for code in &cli.global.allow {
+        if codes::severity(code).is_none() {
+            let help = crate::diag::suggest(code, codes::ALL.iter().map(|c| c.0)).unwrap_or_default();
+            return Outcome::usage(&format!("unknown diagnostic code `{code}` for --allow {help}"));
+        }
+    }
     let mut overlays = Overlays {
         catalog_dirs: cli.global.catalog.clone(),
         recipe_dirs: cli.global.recipes.clone(),
         no_builtin: cli.global.no_builtin,
+        max_file_size: cli.global.max_file_size,
         ..Default::default()
     };
-    let format = cli.global.format;
     let recipe_args: Vec<&String> = match &cli.command {
         Command::Plan { recipe, .. } | Command::Graph { recipe } => vec![recipe],
         Command::Compare { names, .. } | Command::Export { names, .. } => names.iter().collect(),
@@ -160,19 +318,41 @@ pub fn run(cli: Cli) -> Outcome {
             overlays.recipe_files.push(PathBuf::from(r));
         }
     }
-    if let Command::Check { paths } = &cli.command {
+    if let Command::Check { paths, .. } = &cli.command {
         if let Err(e) = sort_paths(paths, &mut overlays) {
             return Outcome::io(&e);
         }
+    }
+    if let Command::Catalog(CatalogCommand::Import { file, out }) = &cli.command {
+        let inputs = match Inputs::load(&overlays) {
+            Ok(i) => i,
+            Err(e) => return Outcome::io(&e),
+        };
+        return import(&inputs.catalog, file, out.as_deref(), overlays.max_file_size);
     }
     let inputs = match Inputs::load(&overlays) {
         Ok(i) => i,
         Err(e) => return Outcome::io(&e),
     };
-    let mut diags = Diagnostics::default();
-    let planner = Planner::new(&inputs, &mut diags);
-    let mut session = Session { inputs: &inputs, planner, diags, format };
-    session.run(cli.command)
+    let planner = Planner::new(&inputs);
+    let mut session = Session { inputs: &inputs, planner, format, allow: cli.global.allow.clone() };
+    let out = session.run(cli.command);
+    match out {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+/// The format an export file's extension asks for.
+fn export_format(out: &Path) -> Result<Format, Outcome> {
+    match out.extension().and_then(|e| e.to_str()) {
+        Some("csv") | None => Ok(Format::Csv),
+        Some("json") => Ok(Format::Json),
+        Some("md") | Some("markdown") => Ok(Format::Md),
+        Some(other) => Err(Outcome::usage(&format!(
+            "cannot tell the format of `{}` from `.{other}`; use .csv, .json or .md, or pass --format",
+            out.display()
+        ))),
+    }
 }
 
 /// A `RECIPE` argument that names a file rather than a built-in id.
@@ -184,9 +364,9 @@ fn is_path(arg: &str) -> bool {
 fn sort_paths(paths: &[PathBuf], overlays: &mut Overlays) -> Result<(), IoError> {
     for p in paths {
         for file in crate::load::toml_files(p)? {
-            let text =
-                std::fs::read_to_string(&file).map_err(|source| IoError { path: file.clone(), source })?;
-            if looks_like_catalog(&text) {
+            let head = std::fs::read(&file).map_err(|e| IoError::new("read", &file, e))?;
+            let text = String::from_utf8_lossy(&head);
+            if crate::load::looks_like_catalog(&text) {
                 overlays.catalog_dirs.push(file);
             } else {
                 overlays.recipe_dirs.push(file);
@@ -196,196 +376,295 @@ fn sort_paths(paths: &[PathBuf], overlays: &mut Overlays) -> Result<(), IoError>
     Ok(())
 }
 
-fn looks_like_catalog(text: &str) -> bool {
-    text.lines().any(|l| l.trim_start().starts_with("[[dataset]]"))
-}
-
 struct Session<'a> {
     inputs: &'a Inputs,
     planner: Planner<'a>,
-    diags: Diagnostics,
     format: Format,
+    allow: Vec<String>,
 }
 
 impl Session<'_> {
-    fn run(&mut self, command: Command) -> Outcome {
-        if let Command::Check { .. } = command {
-            return self.check();
-        }
-        if self.inputs.diags.has_errors() || self.diags.has_errors() {
-            return self.invalid();
-        }
-        let out = match command {
-            Command::Check { .. } => unreachable!("handled above"),
-            Command::Plan { recipe, batch_size } => self.plan(&recipe, batch_size),
+    fn run(&mut self, command: Command) -> Result<Outcome, Outcome> {
+        match command {
+            Command::Check { strict, plan, paths } => self.check(strict, &plan, !paths.is_empty()),
+            Command::Plan { recipe, batch_size, plan } => self.plan(&recipe, batch_size, &plan),
             Command::Compare { names, all, stage, level } => self.compare(&names, all, stage, level),
             Command::Export { names, all, out } => self.export(&names, all, &out),
             Command::Graph { recipe } => self.graph(&recipe),
             Command::Recipes => self.recipes(),
-            Command::Catalog(c) => Ok(self.catalog(c)),
-        };
-        match out {
-            Ok(o) | Err(o) => o,
+            Command::Catalog(c) => self.catalog(c),
         }
     }
 
-    fn invalid(&self) -> Outcome {
-        let mut all = Diagnostics::default();
-        for d in self.inputs.diags.iter().chain(self.diags.iter()) {
-            all.push(d.clone());
-        }
-        let n = all.error_count();
-        let mut stderr = all.render(&self.inputs.sources);
-        stderr.push_str(&format!(
-            "error: {n} error{} found; nothing was planned\n",
-            if n == 1 { "" } else { "s" }
-        ));
-        Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
-    }
-
-    fn check(&mut self) -> Outcome {
-        let opts = PlanOptions::default();
-        if !self.inputs.diags.has_errors() && !self.diags.has_errors() {
-            self.planner.plan_all(&opts, &mut self.diags);
-        }
-        let mut all = Diagnostics::default();
-        for d in self.inputs.diags.iter().chain(self.diags.iter()) {
-            all.push(d.clone());
-        }
-        let errors = all.error_count();
-        let warnings = all.iter().count() - errors;
-        let mut stderr = all.render(&self.inputs.sources);
-        let summary = format!(
-            "checked {} datasets and {} recipes: {errors} error{}, {warnings} warning{}\n",
-            self.inputs.catalog.len(),
-            self.inputs.recipes.iter().count(),
-            if errors == 1 { "" } else { "s" },
-            if warnings == 1 { "" } else { "s" },
-        );
-        if errors > 0 {
-            stderr.push_str(&summary);
-            return Outcome { stderr, code: EXIT_INVALID, ..Default::default() };
-        }
-        Outcome { stdout: summary, stderr, code: 0 }
-    }
-
-    /// The recipe id an argument names (a path is read as an overlay file).
-    fn recipe_id(&self, arg: &str) -> Result<crate::id::Id, Outcome> {
-        if is_path(arg) {
-            let idx = self.inputs.recipes.named.iter().find(|id| {
-                self.inputs.recipes.get(id.as_str()).is_some_and(|r| {
-                    self.inputs.sources.name(r.loc.file) == Path::new(arg).display().to_string()
-                })
-            });
-            if let Some(id) = idx {
-                return Ok(id.clone());
+    fn options(&self, args: &PlanArgs, batch: Option<BatchSize>) -> Result<PlanOptions, Outcome> {
+        let mut eval = Vec::new();
+        for name in &args.eval {
+            match self.inputs.catalog.lookup(name) {
+                Some(ix) => eval.push(ix),
+                None => {
+                    let d = self.inputs.catalog.unknown(name, None);
+                    return Err(Outcome {
+                        stderr: d.render(&self.inputs.sources),
+                        code: EXIT_USAGE,
+                        ..Default::default()
+                    });
+                }
             }
         }
-        crate::plan::find_recipe(self.inputs, arg).map_err(|d| {
+        if !(args.max_epochs.is_finite() && args.max_epochs > 0.0) {
+            return Err(Outcome::usage("--max-epochs must be a positive number"));
+        }
+        let require = args.require.as_deref().map(|r| match r {
+            "non-commercial" => Use::NonCommercial,
+            "research-only" => Use::ResearchOnly,
+            _ => Use::Commercial,
+        });
+        Ok(PlanOptions { batch_size: batch, max_epochs: args.max_epochs, eval, allow: self.allow.clone(), require })
+    }
+
+    fn check(&mut self, strict: bool, args: &PlanArgs, only_user: bool) -> Result<Outcome, Outcome> {
+        let opts = self.options(args, None)?;
+        let all = self.planner.check_all(&opts, only_user);
+        let sources = &self.inputs.sources;
+        let errors = all.error_count();
+        let warnings = all.count(Severity::Warning);
+        let summary = format!(
+            "checked {} datasets and {} recipes: {}, {}",
+            self.inputs.catalog.len(),
+            self.inputs.recipes.len(),
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+        );
+        let failed = errors > 0 || (strict && warnings > 0);
+        let code = if failed { EXIT_INVALID } else { 0 };
+        let stdout = match self.format {
+            Format::Json => report::json(&serde_json::json!({
+                "datasets": self.inputs.catalog.len(),
+                "recipes": self.inputs.recipes.len(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": all.to_json(sources),
+            })),
+            Format::Csv => diagnostics_csv(&all, sources),
+            _ => {
+                let mut text = all.render(sources);
+                text.push_str(&summary);
+                text.push('\n');
+                return Ok(if failed {
+                    Outcome { stderr: text, code, ..Default::default() }
+                } else {
+                    Outcome { stdout: format!("{summary}\n").into_bytes(), stderr: all.render(sources), code }
+                });
+            }
+        };
+        Ok(Outcome { stdout: stdout.into_bytes(), stderr: format!("{summary}\n"), code })
+    }
+
+    /// The recipe an argument names (a path is read as a recipe file).
+    fn recipe_ix(&self, arg: &str) -> Result<RecipeIx, Outcome> {
+        if is_path(arg) {
+            let file = self.inputs.named.iter().find(|(p, _)| p.as_path() == Path::new(arg)).map(|(_, f)| *f);
+            let found = file.and_then(|f| self.inputs.recipes.ixs().find(|r| self.inputs.recipes.get(*r).loc.file == f));
+            if let Some(r) = found {
+                return Ok(r);
+            }
+            // The file did not give a recipe: its own errors say why.
+            let mut own: Diagnostics = self
+                .inputs
+                .diags
+                .iter()
+                .filter(|d| d.loc.as_ref().map(|l| l.file) == file)
+                .cloned()
+                .collect();
+            if own.is_empty() {
+                own.push(Diagnostic::error(codes::NO_STAGE, format!("`{arg}` holds no recipe")));
+            }
+            return Err(self.invalid(own.into_vec(), 0));
+        }
+        self.planner.find(arg).map_err(|d| {
             let mut stderr = d.render(&self.inputs.sources);
-            if self.inputs.recipes.iter().next().is_some() {
-                stderr.push_str("  = note: `mixplan recipes` lists the recipes\n");
+            if self.inputs.recipes.len() > 0 {
+                stderr.push_str("note: `mixplan recipes` lists the recipes");
+                if !arg.contains(['/', '.']) {
+                    stderr.push_str("; a recipe of your own is a path (`./my-recipe.toml`) or goes in --recipes DIR");
+                }
+                stderr.push('\n');
             }
             Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
         })
     }
 
-    fn plans(
-        &mut self,
-        args: &[String],
-        all: bool,
-        opts: &PlanOptions,
-    ) -> Result<Vec<crate::plan::Plan>, Outcome> {
-        if all {
-            let plans = self.planner.plan_all(opts, &mut self.diags);
-            return if self.diags.has_errors() { Err(self.invalid()) } else { Ok(plans) };
-        }
-        if args.is_empty() {
-            return Err(Outcome {
-                stderr: "error: name at least one recipe, or use --all\n".into(),
-                code: 2,
-                ..Default::default()
-            });
-        }
+    /// Errors that stop a command, with the count of the errors in files it does not use.
+    fn invalid(&self, diags: Vec<Diagnostic>, elsewhere: usize) -> Outcome {
+        let all: Diagnostics = diags.into_iter().collect();
+        let n = all.error_count();
+        let mut stderr = all.render(&self.inputs.sources);
+        stderr.push_str(&elsewhere_note(elsewhere));
+        stderr.push_str(&format!("error: {} found; nothing was planned\n", plural(n, "error")));
+        Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
+    }
+
+    fn plans(&self, args: &[String], all: bool, opts: &PlanOptions) -> Result<(Vec<crate::plan::Plan>, String), Outcome> {
+        let ixs: Vec<RecipeIx> = if all {
+            self.inputs.recipes.sorted()
+        } else {
+            if args.is_empty() {
+                return Err(Outcome::usage("name at least one recipe, or use --all"));
+            }
+            args.iter().map(|a| self.recipe_ix(a)).collect::<Result<_, _>>()?
+        };
         let mut plans = Vec::new();
-        for a in args {
-            let id = self.recipe_id(a)?;
-            match self.planner.plan(&id, opts, &mut self.diags) {
-                Some(p) => plans.push(p),
-                None => return Err(self.invalid()),
+        let mut notes = Diagnostics::default();
+        let mut elsewhere = 0;
+        for r in ixs {
+            let Planned { plan, diags, errors_elsewhere } = self.planner.plan(r, opts);
+            elsewhere = elsewhere.max(errors_elsewhere);
+            match plan {
+                Some(p) => {
+                    notes.extend(diags.into_iter().filter(|d| d.severity != Severity::Error));
+                    plans.push(p);
+                }
+                None => return Err(self.invalid(diags, errors_elsewhere)),
             }
         }
-        Ok(plans)
+        let mut stderr = String::new();
+        let sources = &self.inputs.sources;
+        // Notes always go to stderr; warnings too unless the format carries them.
+        let shown_in_output = matches!(self.format, Format::Table | Format::Json);
+        let rest: Diagnostics =
+            notes.iter().filter(|d| d.severity == Severity::Note || !shown_in_output).cloned().collect();
+        stderr.push_str(&rest.render(sources));
+        stderr.push_str(&elsewhere_note(elsewhere));
+        Ok((plans, stderr))
     }
 
-    fn plan(&mut self, recipe: &str, batch_size: Option<u64>) -> Result<Outcome, Outcome> {
-        let opts = PlanOptions { batch_size };
-        let plans = self.plans(&[recipe.to_string()], false, &opts)?;
-        Ok(Outcome::ok(report::plan::render(&plans[0], self.format)))
+    fn plan(&mut self, recipe: &str, batch: Option<BatchSize>, args: &PlanArgs) -> Result<Outcome, Outcome> {
+        let opts = self.options(args, batch)?;
+        let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts)?;
+        Ok(Outcome { stdout: report::plan::render(&plans[0], self.format).into_bytes(), stderr, code: 0 })
     }
 
-    fn compare(
-        &mut self,
-        args: &[String],
-        all: bool,
-        stage: Option<StageKind>,
-        level: Level,
-    ) -> Result<Outcome, Outcome> {
-        let plans = self.plans(args, all, &PlanOptions::default())?;
-        let c = report::compare::compare(&plans, level, stage);
-        Ok(Outcome::ok(report::compare::render(&c, self.format)))
+    fn compare(&mut self, args: &[String], all: bool, stage: Option<StageKind>, level: Level) -> Result<Outcome, Outcome> {
+        if !all && args.len() == 1 {
+            return Err(Outcome::usage("compare needs two or more recipes (or --all)"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = args.iter().find(|a| !seen.insert(a.as_str())) {
+            return Err(Outcome::usage(&format!("`{dup}` is named twice")));
+        }
+        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let (plans, stderr) = self.plans(args, all, &opts)?;
+        let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
+        Ok(Outcome { stdout: report::compare::render(&c, self.format).into_bytes(), stderr, code: 0 })
     }
 
     fn export(&mut self, args: &[String], all: bool, out: &Path) -> Result<Outcome, Outcome> {
-        let plans = self.plans(args, all, &PlanOptions::default())?;
-        let text = report::csv::plans(&plans);
-        write_atomically(out, text.as_bytes()).map_err(|e| Outcome::io(&e))?;
-        let rows = text.lines().count().saturating_sub(1);
-        Ok(Outcome {
-            stderr: format!(
-                "wrote {rows} rows for {} recipe{} to {}\n",
-                plans.len(),
-                if plans.len() == 1 { "" } else { "s" },
-                out.display()
-            ),
-            ..Default::default()
-        })
+        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let (plans, mut stderr) = self.plans(args, all, &opts)?;
+        let text = match self.format {
+            Format::Json => report::json(&plans),
+            Format::Md => plans.iter().map(|p| report::plan::render(p, Format::Md)).collect::<Vec<_>>().join("\n"),
+            _ => report::csv::plans(&plans),
+        };
+        let rows = match self.format {
+            Format::Csv => format!("{} rows", report::count(text.lines().count().saturating_sub(1) as u128)),
+            _ => format!("{} bytes", report::count(text.len() as u128)),
+        };
+        match crate::output::write(out, text.into_bytes()).map_err(|e| Outcome::io(&e))? {
+            crate::output::Written::Stdout(bytes) => Ok(Outcome { stdout: bytes, stderr, code: 0 }),
+            crate::output::Written::File(p) => {
+                stderr.push_str(&format!(
+                    "wrote {rows} for {} to {}\n",
+                    plural(plans.len(), "recipe"),
+                    p.display()
+                ));
+                Ok(Outcome { stderr, ..Default::default() })
+            }
+        }
     }
 
     fn graph(&mut self, recipe: &str) -> Result<Outcome, Outcome> {
-        let id = self.recipe_id(recipe)?;
-        Ok(Outcome::ok(report::dot::render(&self.planner.resolved, id.as_str())))
+        let r = self.recipe_ix(recipe)?;
+        let g = report::graph::build(&self.planner, r);
+        Ok(Outcome::ok(report::graph::render(&g, self.format)))
     }
 
     fn recipes(&mut self) -> Result<Outcome, Outcome> {
-        let plans = self.plans(&[], true, &PlanOptions::default())?;
-        Ok(Outcome::ok(report::listing::recipes(&report::listing::recipe_lines(&plans), self.format)))
+        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let mut plans = Vec::new();
+        let mut stderr = String::new();
+        for r in self.inputs.recipes.sorted() {
+            let planned = self.planner.plan(r, &opts);
+            match planned.plan {
+                Some(p) => plans.push(p),
+                None => stderr.push_str(&format!(
+                    "note: `{}` has errors and is left out (`mixplan plan {}` shows them)\n",
+                    self.planner.recipe_id(r),
+                    self.planner.recipe_id(r)
+                )),
+            }
+        }
+        let text = report::listing::recipes(&report::listing::recipe_lines(&plans), self.format);
+        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
     }
 
-    fn catalog(&self, c: CatalogCommand) -> Outcome {
+    fn catalog(&self, c: CatalogCommand) -> Result<Outcome, Outcome> {
         let catalog = &self.inputs.catalog;
-        let size = |d: &crate::catalog::Dataset| self.planner.expansions.get(&d.id).size;
-        match c {
-            CatalogCommand::List { stage, modality, language } => {
+        let size = |d: &crate::catalog::Dataset| catalog.lookup(d.id.as_str()).and_then(|ix| self.planner.size_of(ix).size);
+        let listing = |list: Vec<&crate::catalog::Dataset>, what: String| {
+            if list.is_empty() && matches!(self.format, Format::Table | Format::Md) {
+                return Outcome { stderr: format!("no dataset {what}\n"), ..Default::default() };
+            }
+            Outcome::ok(report::listing::datasets(&list, &size, self.format))
+        };
+        Ok(match c {
+            CatalogCommand::List { stage, modality, language, task } => {
+                if let Some(t) = &task {
+                    if crate::catalog::schema::Task::parse(t).is_none() {
+                        let names: Vec<&str> = crate::catalog::schema::Task::ALL.iter().map(|t| t.as_str()).collect();
+                        return Err(Outcome::usage(&format!("unknown task `{t}`; the tasks are {}", names.join(", "))));
+                    }
+                }
                 let list: Vec<_> = catalog
                     .iter()
                     .filter(|d| stage.is_none_or(|s| d.stages.contains(&s)))
                     .filter(|d| modality.is_none_or(|m| d.modalities.contains(&m)))
-                    .filter(|d| {
-                        language
-                            .as_ref()
-                            .is_none_or(|l| d.languages.iter().any(|x| x.eq_ignore_ascii_case(l)))
-                    })
+                    .filter(|d| language.as_ref().is_none_or(|l| d.languages.iter().any(|x| x.eq_ignore_ascii_case(l))))
+                    .filter(|d| task.as_ref().is_none_or(|t| d.tasks.iter().any(|x| x.as_str() == t)))
                     .collect();
-                Outcome::ok(report::listing::datasets(&list, &size, self.format))
+                listing(list, "matches these filters".into())
             }
-            CatalogCommand::Show { dataset } => match catalog.resolve(&dataset) {
-                Some(d) => Outcome::ok(report::listing::show(
-                    d,
-                    self.planner.expansions.get(&d.id),
-                    catalog,
-                    self.format,
-                )),
+            CatalogCommand::Show { dataset } => match catalog.lookup(&dataset) {
+                Some(ix) => {
+                    let d = catalog.get(ix);
+                    let (size, split) = self.planner.leaves_of(ix);
+                    let leaves = if d.is_composite() {
+                        let mut v: Vec<report::listing::ShownLeaf> = split
+                            .leaves
+                            .iter()
+                            .map(|l| report::listing::ShownLeaf {
+                                dataset: catalog.get(l.ds).id.to_string(),
+                                samples: l.taken,
+                                approx: l.approx,
+                                share: l.taken.zip(size.size).filter(|(_, s)| *s > 0).map(|(n, s)| n as f64 / s as f64),
+                                paths: l.paths,
+                                via: l.via.iter().skip(1).map(|v| catalog.get(*v).id.to_string()).collect(),
+                            })
+                            .collect();
+                        v.sort_by(|a, b| b.samples.cmp(&a.samples).then_with(|| a.dataset.cmp(&b.dataset)));
+                        v
+                    } else {
+                        vec![]
+                    };
+                    let shown = report::listing::Shown {
+                        dataset: d,
+                        effective_samples: size.size,
+                        allows: crate::catalog::license::dataset_use(d),
+                        leaves,
+                        unattributed: (split.unattributed_taken > 0).then_some(split.unattributed_taken),
+                    };
+                    Outcome::ok(report::listing::show(&shown, catalog, self.format))
+                }
                 None => Outcome {
                     stderr: catalog.unknown(&dataset, None).render(&self.inputs.sources),
                     code: EXIT_INVALID,
@@ -394,18 +673,59 @@ impl Session<'_> {
             },
             CatalogCommand::Search { text } => {
                 let list = crate::catalog::search(catalog, &text);
-                Outcome::ok(report::listing::datasets(&list, &size, self.format))
+                listing(list, format!("matches `{text}` (ids, names, aliases, publishers and task tags are searched)"))
             }
-            CatalogCommand::Import { file, out } => import(catalog, &file, out.as_deref()),
-        }
+            CatalogCommand::Import { .. } => unreachable!("handled before planning"),
+        })
     }
 }
 
+fn plural(n: usize, what: &str) -> String {
+    format!("{} {what}{}", report::count(n as u128), if n == 1 { "" } else { "s" })
+}
+
+fn elsewhere_note(n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    format!(
+        "note[{}]: {} in files this command does not use; `mixplan check` lists {}\n",
+        codes::ERRORS_ELSEWHERE,
+        plural(n, "error"),
+        if n == 1 { "it" } else { "them" }
+    )
+}
+
+/// Diagnostics as CSV: one row each.
+fn diagnostics_csv(all: &Diagnostics, sources: &crate::diag::Sources) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["severity", "code", "file", "line", "column", "message", "help"]);
+    for d in all.to_json(sources) {
+        let (file, line, col) = d
+            .location
+            .as_ref()
+            .map_or((String::new(), String::new(), String::new()), |l| (l.file.clone(), l.line.to_string(), l.column.to_string()));
+        let _ = w.write_record([d.severity.as_str(), d.code, &file, &line, &col, &d.message, d.help.as_deref().unwrap_or("")]);
+    }
+    report::csv_text(w)
+}
+
 /// `catalog import`: drafts to stdout or `--out`; warnings and a summary to stderr.
-fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>) -> Outcome {
-    let text = match std::fs::read_to_string(file) {
+fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, limit: u64) -> Outcome {
+    let text = match std::fs::File::open(file).and_then(|f| {
+        use std::io::Read;
+        let mut s = String::new();
+        f.take(limit + 1).read_to_string(&mut s).map(|_| s)
+    }) {
+        Ok(t) if t.len() as u64 > limit => {
+            return Outcome {
+                stderr: format!("error[{}]: `{}` is larger than {limit} bytes\n", codes::FILE_TOO_LARGE, file.display()),
+                code: EXIT_INVALID,
+                ..Default::default()
+            }
+        }
         Ok(t) => t,
-        Err(source) => return Outcome::io(&IoError { path: file.to_path_buf(), source }),
+        Err(source) => return Outcome::io(&IoError::new("read", file, source)),
     };
     let mut sources = crate::diag::Sources::default();
     let id = sources.add(file.display().to_string(), text);
@@ -413,43 +733,30 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>) ->
     let imported = crate::catalog::import::import(id, &sources, catalog, &mut diags);
     let mut stderr = diags.render(&sources);
     if imported.tables == 0 {
-        stderr.push_str(&format!(
-            "error: {} has no Markdown table with a dataset-name column\n",
-            file.display()
-        ));
+        stderr.push_str(&format!("error: {} has no Markdown table with a dataset-name column\n", file.display()));
         return Outcome { stderr, code: EXIT_INVALID, ..Default::default() };
     }
-    let name =
-        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let toml = crate::catalog::import::to_toml(&imported, &name);
     for (name, id) in &imported.known {
         stderr.push_str(&format!("note: `{name}` is already in the catalog as `{id}`; not drafted\n"));
     }
-    let stdout = match out {
-        Some(path) => {
-            if let Err(e) = write_atomically(path, toml.as_bytes()) {
-                return Outcome::io(&format!("{}: {e}", path.display()));
-            }
-            String::new()
-        }
-        None => toml,
-    };
+    let mut stdout = Vec::new();
+    match out {
+        Some(path) => match crate::output::write(path, toml.into_bytes()) {
+            Ok(crate::output::Written::Stdout(b)) => stdout = b,
+            Ok(_) => {}
+            Err(e) => return Outcome::io(&e),
+        },
+        None => stdout = toml.into_bytes(),
+    }
     stderr.push_str(&format!(
         "drafted {} datasets from {} tables of {} ({} already in the catalog){}\n",
         imported.drafts.len(),
         imported.tables,
         file.display(),
         imported.known.len(),
-        out.map_or(String::new(), |p| format!("; wrote {}", p.display())),
+        out.filter(|p| p.as_os_str() != "-").map_or(String::new(), |p| format!("; wrote {}", p.display())),
     ));
     Outcome { stdout, stderr, code: 0 }
-}
-
-/// Writes through a temporary file renamed into place: a failure leaves the
-/// old file as it was.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = atomic_write_file::AtomicWriteFile::options().open(path)?;
-    f.write_all(bytes)?;
-    f.commit()
 }

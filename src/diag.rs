@@ -1,18 +1,24 @@
 //! Diagnostics: every problem found in the input, with the place it points at.
 //!
 //! Loading, validation, graph building and planning all push into one
-//! [`Diagnostics`] list so a run reports every problem together. Rendering
-//! shows `file:line:col`, the offending line and a caret under the span, the
-//! way rustc and cargo do.
+//! [`Diagnostics`] list so a run reports every problem together. Each
+//! diagnostic has a stable [`code`](codes) (documented in the README), a
+//! severity, and where it applies. Rendering shows `file:line:col`, the
+//! offending line and a caret under the span, with rustc's own renderer
+//! (`annotate-snippets`), or a JSON object per diagnostic.
 
-use std::fmt::Write as _;
+pub mod codes;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Index of a loaded file in a [`Sources`] table.
 pub type FileId = usize;
 
 /// A place in a loaded file: which file and which byte range.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Deserialize, Serialize)]
 pub struct Loc {
     pub file: FileId,
     pub span: Range<usize>,
@@ -24,6 +30,13 @@ impl Loc {
     }
 }
 
+/// Where a loaded file came from: shipped in the binary, or the user's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    User,
+}
+
 /// The text of every file read in a run, so diagnostics can quote lines.
 #[derive(Debug, Default)]
 pub struct Sources {
@@ -33,12 +46,17 @@ pub struct Sources {
 #[derive(Debug)]
 struct SourceFile {
     name: String,
-    text: String,
+    text: Cow<'static, str>,
+    origin: Origin,
 }
 
 impl Sources {
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Cow<'static, str>>) -> FileId {
+        self.add_from(name, text, Origin::User)
+    }
+
+    pub fn add_from(&mut self, name: impl Into<String>, text: impl Into<Cow<'static, str>>, origin: Origin) -> FileId {
+        self.files.push(SourceFile { name: name.into(), text: text.into(), origin });
         self.files.len() - 1
     }
 
@@ -50,12 +68,24 @@ impl Sources {
         &self.files[file].text
     }
 
+    pub fn origin(&self, file: FileId) -> Origin {
+        self.files[file].origin
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let text = self.text(file);
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
+        let line = memchr_count(before.as_bytes()) + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = text[line_start..offset].chars().count() + 1;
         (line, col)
@@ -68,36 +98,91 @@ impl Sources {
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }
     i
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    Note,
 }
 
-/// One problem: a short lowercase message, where it is, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// What a diagnostic is about, so a run can tell whether a plan depends on it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Recipe(String),
+    Dataset(String),
+}
+
+/// A second place a diagnostic points at (the other definition, the first
+/// link of a cycle …), possibly in another file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Related {
+    pub loc: Loc,
+    pub label: String,
+}
+
+/// One problem: a stable code, a short lowercase message, where it is, and
+/// how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
+    pub code: &'static str,
     pub message: String,
     pub loc: Option<Loc>,
     pub label: Option<String>,
+    pub related: Vec<Related>,
+    pub notes: Vec<String>,
     pub help: Option<String>,
+    pub subject: Option<Subject>,
 }
 
 impl Diagnostic {
-    pub fn error(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, message: message.into(), loc: None, label: None, help: None }
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            loc: None,
+            label: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+            subject: None,
+        }
     }
 
-    pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic::new(Severity::Warning, code, message)
+    }
+
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic::new(Severity::Note, code, message)
     }
 
     pub fn at(mut self, loc: Option<Loc>) -> Self {
@@ -120,59 +205,157 @@ impl Diagnostic {
         self
     }
 
-    /// Renders the diagnostic with the quoted line, as a person reads it.
+    pub fn note_line(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn related(mut self, loc: Option<Loc>, label: impl Into<String>) -> Self {
+        if let Some(loc) = loc {
+            self.related.push(Related { loc, label: label.into() });
+        }
+        self
+    }
+
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// Renders the diagnostic with the quoted lines, as a person reads it.
     pub fn render(&self, sources: &Sources) -> String {
-        let mut out = String::new();
-        let kind = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
-        let _ = writeln!(out, "{kind}: {}", self.message);
+        let title = level.primary_title(self.message.as_str()).id(self.code);
+        let mut group = Group::with_title(title);
+        let mut windows = Vec::new();
         if let Some(loc) = &self.loc {
-            render_snippet(&mut out, sources, loc, self.label.as_deref());
+            windows.push((window(sources, loc), self.label.as_deref().unwrap_or(""), true));
         }
-        if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+        for r in &self.related {
+            windows.push((window(sources, &r.loc), r.label.as_str(), false));
         }
+        for (w, label, primary) in &windows {
+            let kind = if *primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+            let mut annotation = kind.span(w.span.clone());
+            if !label.is_empty() {
+                annotation = annotation.label(*label);
+            }
+            group = group.element(
+                Snippet::source(w.text.as_str()).line_start(w.line).path(w.path.as_str()).annotation(annotation),
+            );
+        }
+        for n in &self.notes {
+            group = group.element(Level::NOTE.message(n.as_str()));
+        }
+        if let Some(h) = &self.help {
+            group = group.element(Level::HELP.message(h.as_str()));
+        }
+        let mut out = Renderer::plain().render(&[group]);
+        out.push('\n');
         out
+    }
+
+    /// The diagnostic as a JSON object (for `--format json`).
+    pub fn to_json(&self, sources: &Sources) -> JsonDiagnostic {
+        let at = |loc: &Loc| {
+            let (line, column) = sources.line_col(loc.file, loc.span.start);
+            let (end_line, end_column) = sources.line_col(loc.file, loc.span.end);
+            JsonLocation { file: sources.name(loc.file).to_string(), line, column, end_line, end_column }
+        };
+        JsonDiagnostic {
+            code: self.code,
+            severity: self.severity,
+            message: self.message.clone(),
+            location: self.loc.as_ref().map(at),
+            label: self.label.clone(),
+            related: self.related.iter().map(|r| JsonRelated { location: at(&r.loc), label: r.label.clone() }).collect(),
+            notes: self.notes.clone(),
+            help: self.help.clone(),
+        }
     }
 }
 
-fn render_snippet(out: &mut String, sources: &Sources, loc: &Loc, label: Option<&str>) {
+/// A diagnostic as JSON: stable keys, documented in the README.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<JsonLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonLocation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonRelated {
+    pub location: JsonLocation,
+    pub label: String,
+}
+
+/// The lines a span covers (at most a few), cut out of the file so that
+/// rendering costs the size of those lines, not of the file.
+struct Window {
+    text: String,
+    line: usize,
+    span: Range<usize>,
+    path: String,
+}
+
+/// Lines shown per snippet at most; a longer span is cut after them.
+const MAX_LINES: usize = 4;
+
+fn window(sources: &Sources, loc: &Loc) -> Window {
     let text = sources.text(loc.file);
-    let (line, col) = sources.line_col(loc.file, loc.span.start);
-    let gutter = line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", sources.name(loc.file));
-    let line_text = text.lines().nth(line - 1).unwrap_or("");
-    let shown = line_text.trim_end();
-    // The caret covers the span up to the end of its first line.
-    let start_col = col - 1;
-    let span_text = &text[floor_char_boundary(text, loc.span.start.min(text.len()))
-        ..floor_char_boundary(text, loc.span.end.min(text.len()))];
-    let first = span_text.lines().next().unwrap_or("");
-    // Columns count characters; the caret line counts terminal cells, so a
-    // span after Chinese text (two cells a character) still lines up.
-    let cells = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    let before: String = shown.chars().take(start_col).collect();
-    let lead = cells(&before);
-    let max_width = cells(shown).saturating_sub(lead).max(1);
-    let width = cells(first).clamp(1, max_width);
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {shown}");
-    let marks = format!("{}{}", " ".repeat(lead), "^".repeat(width));
-    match label {
-        Some(label) => {
-            let _ = writeln!(out, "{pad} | {marks} {label}");
+    let start = floor_char_boundary(text, loc.span.start);
+    let end = floor_char_boundary(text, loc.span.end.max(start));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let mut line_end = start;
+    for _ in 0..MAX_LINES {
+        match text[line_end..].find('\n') {
+            Some(i) => line_end += i,
+            None => {
+                line_end = text.len();
+                break;
+            }
         }
-        None => {
-            let _ = writeln!(out, "{pad} | {marks}");
+        if line_end >= end {
+            break;
         }
+        line_end += 1;
+    }
+    let line_end = line_end.min(text.len());
+    let cut_end = end.min(line_end).max(start);
+    let (line, _) = sources.line_col(loc.file, start);
+    Window {
+        text: text[line_start..line_end].to_string(),
+        line,
+        span: start - line_start..cut_end - line_start,
+        path: sources.name(loc.file).to_string(),
     }
 }
 
 /// Every diagnostic of a run, in the order found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
@@ -182,8 +365,8 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
     }
 
     pub fn has_errors(&self) -> bool {
@@ -191,7 +374,15 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+        self.count(Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -202,27 +393,49 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
-    /// Sorted by file and position so the output does not depend on the
-    /// order in which checks ran, then rendered one after another.
-    pub fn render(&self, sources: &Sources) -> String {
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
+    /// Keeps the diagnostics `keep` accepts.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
+    }
+
+    /// Sorted by file and position, then deduplicated, so the output does
+    /// not depend on the order in which checks ran.
+    pub fn sorted(&self, sources: &Sources) -> Vec<&Diagnostic> {
         let mut sorted: Vec<&Diagnostic> = self.items.iter().collect();
-        sorted.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                (
-                    d.loc.as_ref().map(|l| (sources.name(l.file).to_string(), l.span.start)),
-                    d.severity,
-                    d.message.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
+        sorted.sort_by_cached_key(|d| {
+            (
+                d.loc.as_ref().map(|l| (sources.name(l.file).to_string(), l.span.start, l.span.end)),
+                d.severity,
+                d.code,
+                d.message.clone(),
+            )
         });
         sorted.dedup();
+        sorted
+    }
+
+    /// Rendered one after another, each followed by a blank line.
+    pub fn render(&self, sources: &Sources) -> String {
         let mut out = String::new();
-        for d in sorted {
+        for d in self.sorted(sources) {
             out.push_str(&d.render(sources));
             out.push('\n');
         }
         out
+    }
+
+    pub fn to_json(&self, sources: &Sources) -> Vec<JsonDiagnostic> {
+        self.sorted(sources).into_iter().map(|d| d.to_json(sources)).collect()
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics { items: iter.into_iter().collect() }
     }
 }
 
@@ -230,11 +443,14 @@ impl Diagnostics {
 /// edit distance, closest first.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let name = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(2);
+    let len = name.chars().count();
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
+        // A length gap above the limit cannot be within it: skip the work.
+        .filter(|c| c.len().abs_diff(len) <= limit + 4)
         .filter_map(|c| {
             let d = strsim::damerau_levenshtein(&name, &c.to_lowercase());
-            let limit = (name.chars().count() / 3).max(2);
             (d <= limit).then_some((d, c))
         })
         .collect();
@@ -268,13 +484,13 @@ mod tests {
     fn snippet_points_at_the_span() {
         let mut s = Sources::default();
         let f = s.add("r.toml", "a = 1\nmix = [ { dataset = \"vqa2\" } ]\n");
-        let d = Diagnostic::error("unknown dataset `vqa2`")
+        let d = Diagnostic::error("unknown-dataset", "unknown dataset `vqa2`")
             .at(Some(Loc::new(f, 26..32)))
             .label("not in the catalog")
             .help("did you mean `vqav2`?");
         assert_eq!(
             d.render(&s),
-            "error: unknown dataset `vqa2`\n --> r.toml:2:21\n  |\n2 | mix = [ { dataset = \"vqa2\" } ]\n  |                     ^^^^^^ not in the catalog\n  = help: did you mean `vqav2`?\n"
+            "error[unknown-dataset]: unknown dataset `vqa2`\n --> r.toml:2:21\n  |\n2 | mix = [ { dataset = \"vqa2\" } ]\n  |                     ^^^^^^ not in the catalog\n  |\n  = help: did you mean `vqav2`?\n"
         );
     }
 
@@ -286,8 +502,21 @@ mod tests {
         let mut s = Sources::default();
         let f = s.add("l.md", "| 中文 | 5万 |\n");
         let start = "| 中文 | ".len();
-        let d = Diagnostic::warning("w").at(Some(Loc::new(f, start..start + "5万".len())));
-        assert_eq!(d.render(&s), "warning: w\n --> l.md:1:8\n  |\n1 | | 中文 | 5万 |\n  |          ^^^\n");
+        let d = Diagnostic::warning("w", "w").at(Some(Loc::new(f, start..start + "5万".len())));
+        assert_eq!(d.render(&s), "warning[w]: w\n --> l.md:1:8\n  |\n1 | | 中文 | 5万 |\n  |          ^^^\n");
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        // 10,000 characters before the span: the rendered line is cut to a
+        // terminal's width, never the whole line
+        let mut s = Sources::default();
+        let text = format!("x = \"{}\" y\n", "a".repeat(10_000));
+        let at = text.len() - 2;
+        let f = s.add("big.toml", text);
+        let out = Diagnostic::error("e", "e").at(Some(Loc::new(f, at..at + 1))).render(&s);
+        assert!(out.contains("big.toml:1:10008"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 200), "{out}");
     }
 
     #[test]

@@ -1,12 +1,31 @@
 //! Identifiers of datasets, recipes and stages, validated when they are read.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use std::borrow::Cow;
 use std::fmt;
+
+/// A name as looked up: trimmed, lowercase, `_` and spaces as `-`
+/// (`LLaVA_Instruct` finds `llava-instruct`). Two ids or aliases with the
+/// same folded name are an error.
+pub fn fold(name: &str) -> Cow<'_, str> {
+    let t = name.trim();
+    if t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
+        return Cow::Borrowed(t);
+    }
+    Cow::Owned(
+        t.chars()
+            .map(|c| match c {
+                '_' | ' ' => '-',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect(),
+    )
+}
 
 /// A lowercase identifier: `[a-z0-9]` first, then `[a-z0-9._-]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Id(String);
+pub struct Id(Box<str>);
 
 impl Id {
     /// Checks the spelling rule; the error says what is wrong.
@@ -27,7 +46,7 @@ impl Id {
                 "invalid id `{s}`: `{bad}` is not allowed (use lowercase letters, digits, `.`, `_` and `-`)"
             ));
         }
-        Ok(Id(s.to_string()))
+        Ok(Id(s.into()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -43,7 +62,7 @@ impl fmt::Display for Id {
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = <Cow<'de, str>>::deserialize(d)?;
         Id::parse(&s).map_err(serde::de::Error::custom)
     }
 }
@@ -62,6 +81,13 @@ mod tests {
     fn accepts_the_catalog_spelling() {
         assert!(Id::parse("llava-v1.5-mix665k").is_ok());
         assert!(Id::parse("3d-llm_data").is_ok());
+    }
+
+    #[test]
+    fn names_fold_to_one_key() {
+        assert_eq!(fold("LLaVA_Instruct 150K"), "llava-instruct-150k");
+        assert_eq!(fold("a_b"), fold("a-b"));
+        assert!(matches!(fold("vqav2"), Cow::Borrowed(_)));
     }
 
     #[test]

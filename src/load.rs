@@ -1,24 +1,45 @@
 //! Reading input: the built-in catalog and recipes compiled into the binary,
-//! the `--catalog`/`--recipes` overlays and recipe files named on the command
-//! line, all parsed into one [`Inputs`] with every problem collected.
+//! the `--catalog`/`--recipes` overlays, the recipe files named on the
+//! command line and the files beside them, all parsed into one [`Inputs`]
+//! with every problem collected.
+//!
+//! Layers: 0 built-in, 1 `--catalog`/`--recipes`, 2 the files beside a
+//! recipe named by path (and that file). A later layer replaces an entry
+//! with the same id, and a note says so.
 
 use crate::catalog::Catalog;
-use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
+use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Loc, Origin, Sources};
 use crate::recipe::Recipes;
 use serde::de::DeserializeOwned;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
 
+/// The built-in files: (name, text) of every catalog and recipe file.
+pub fn builtin_files() -> (&'static [(&'static str, &'static str)], &'static [(&'static str, &'static str)]) {
+    (builtin::CATALOG, builtin::RECIPES)
+}
+
+/// The size limit of one input file unless `--max-file-size` says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
+
 /// An input file could not be read: exit code 3, not a data error.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read `{path}`: {source}")]
+#[error("cannot {op} `{path}`: {source}")]
 pub struct IoError {
+    pub op: &'static str,
     pub path: PathBuf,
     #[source]
     pub source: std::io::Error,
+}
+
+impl IoError {
+    pub fn new(op: &'static str, path: &Path, source: std::io::Error) -> IoError {
+        IoError { op, path: path.to_path_buf(), source }
+    }
 }
 
 /// Everything a command works on, with the diagnostics found while reading.
@@ -28,79 +49,140 @@ pub struct Inputs {
     pub catalog: Catalog,
     pub recipes: Recipes,
     pub diags: Diagnostics,
+    /// Recipe files named on the command line: (path as given, file id).
+    pub named: Vec<(PathBuf, FileId)>,
+    /// Every file read as a recipe file.
+    pub recipe_files: rustc_hash::FxHashSet<FileId>,
 }
 
 /// Where to read from besides the built-in data.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Overlays {
     pub catalog_dirs: Vec<PathBuf>,
     pub recipe_dirs: Vec<PathBuf>,
-    /// Recipe files named directly (a `RECIPE` argument that is a path).
+    /// Recipe files named directly (a `RECIPE` argument that is a path); the
+    /// recipe and catalog files beside each are read too.
     pub recipe_files: Vec<PathBuf>,
-    /// Leave the built-in data out (for `check PATH`).
+    /// Leave the built-in data out.
     pub no_builtin: bool,
+    pub max_file_size: u64,
+}
+
+impl Default for Overlays {
+    fn default() -> Self {
+        Overlays {
+            catalog_dirs: Vec::new(),
+            recipe_dirs: Vec::new(),
+            recipe_files: Vec::new(),
+            no_builtin: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
 }
 
 /// Parses TOML into a raw schema type; a syntax or schema error becomes a
-/// diagnostic pointing at the offending span.
+/// diagnostic pointing at the offending span, in our words.
 pub fn parse_toml<T: DeserializeOwned>(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<T> {
     match toml::from_str::<T>(text) {
         Ok(v) => Some(v),
         Err(e) => {
-            let message = e.message().trim_end().to_string();
-            let (message, help) = explain_toml_error(&message);
-            diags.push(
-                Diagnostic::error(message).at(e.span().map(|span| Loc::new(file, span))).maybe_help(help),
-            );
+            diags.push(toml_error(file, text, &e));
             None
         }
     }
 }
 
-/// Turns serde's wording into ours and adds a fix where one is obvious.
-fn explain_toml_error(message: &str) -> (String, Option<String>) {
-    let first = message.lines().next().unwrap_or(message).to_string();
-    let help = if first.starts_with("unknown field") {
-        Some("check the spelling; the format is in the README".to_string())
-    } else if first.starts_with("missing field") {
-        Some("add the field; the format is in the README".to_string())
+fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let raw = e.message().trim_end();
+    let first = raw.lines().next().unwrap_or(raw);
+    let span = e.span().map(|s| fix_span(text, s));
+    let key = span.as_ref().and_then(|s| key_before(text, s.start));
+    let (code, message, help) = if let Some(field) = first.strip_prefix("unknown field ") {
+        let field = field.split(',').next().unwrap_or(field).trim();
+        let expected = first.split_once("expected ").map(|(_, e)| e.to_string());
+        let help = expected.map_or("check the spelling; the format is in the README".to_string(), |e| {
+            format!("the keys here are {}", e.replace('`', "`"))
+        });
+        (codes::UNKNOWN_KEY, format!("unknown key {field}"), Some(help))
+    } else if let Some(field) = first.strip_prefix("missing field ") {
+        (codes::MISSING_KEY, format!("missing key {field}"), Some("add the key; the format is in the README".into()))
+    } else if first.starts_with("invalid type") || first.starts_with("invalid value") || first.contains('`') {
+        let what = crate::schema::friendly(first);
+        let message = match &key {
+            Some(k) => format!("`{k}`: {what}"),
+            None => what,
+        };
+        let code = if first.contains("id `") || first.contains("invalid id") { codes::INVALID_ID } else { codes::WRONG_TYPE };
+        (code, message, None)
     } else {
-        None
+        (codes::SYNTAX, format!("invalid TOML: {}", crate::schema::friendly(first)), None)
     };
-    (first, help)
+    Diagnostic::error(code, message).at(span.map(|s| Loc::new(file, s))).maybe_help(help)
+}
+
+/// The parser points at the end of an unclosed string, which is the next
+/// line; point at its opening quote instead.
+fn fix_span(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = crate::diag::floor_char_boundary(text, span.start);
+    let end = crate::diag::floor_char_boundary(text, span.end.max(start));
+    if start > 0 && (start == text.len() || text[..start].ends_with('\n')) {
+        // Back to the last line with content.
+        let line_end = text[..start].trim_end_matches(['\n', '\r']).len();
+        let line_start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..line_end];
+        if let Some(q) = line.rfind('"') {
+            return line_start + q..line_end;
+        }
+        return line_start..line_end;
+    }
+    start..end
+}
+
+/// The key a value at `offset` belongs to: `fraction` in `fraction = "50%"`.
+fn key_before(text: &str, offset: usize) -> Option<String> {
+    let offset = crate::diag::floor_char_boundary(text, offset);
+    let before = &text[..offset];
+    let line_start = before.rfind(['\n', '{', ',']).map_or(0, |i| i + 1);
+    let seg = before[line_start..].trim_end();
+    let key = seg.strip_suffix('=')?.trim();
+    let key = key.rsplit(['.', ' ']).next()?.trim_matches('"');
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_string())
 }
 
 impl Inputs {
-    /// Reads the built-in data and the overlays, in that order; a later layer
-    /// replaces an entry with the same id.
+    /// Reads the built-in data and the overlays, in that order.
     pub fn load(overlays: &Overlays) -> Result<Inputs, IoError> {
         let mut inputs = Inputs::default();
         if !overlays.no_builtin {
-            for (name, text) in builtin::CATALOG {
-                inputs.add_catalog(name, text, 0);
+            let (catalog, recipes) = builtin_files();
+            for (name, text) in catalog {
+                let file = inputs.sources.add_from(*name, *text, Origin::Builtin);
+                crate::catalog::convert::add_file(&mut inputs.catalog, file, text, 0, &mut inputs.diags);
             }
-            for (name, text) in builtin::RECIPES {
-                inputs.add_recipe(name, text, 0);
+            for (name, text) in recipes {
+                let file = inputs.sources.add_from(*name, *text, Origin::Builtin);
+                inputs.recipe_files.insert(file);
+                inputs.recipes.add_file(file, text, 0, &mut inputs.diags);
             }
         }
         for dir in &overlays.catalog_dirs {
             for path in toml_files(dir)? {
-                let text = read(&path)?;
-                inputs.add_catalog(&display(&path), &text, 1);
+                inputs.add_catalog(&path, 1, overlays.max_file_size)?;
             }
         }
         for dir in &overlays.recipe_dirs {
             for path in toml_files(dir)? {
-                let text = read(&path)?;
-                inputs.add_recipe(&display(&path), &text, 1);
+                inputs.add_recipe(&path, 1, overlays.max_file_size)?;
             }
         }
-        for path in &overlays.recipe_files {
-            let text = read(path)?;
-            inputs.add_recipe(&display(path), &text, 2);
+        for named in &overlays.recipe_files {
+            let file = inputs.add_recipe(named, 2, overlays.max_file_size)?;
+            inputs.named.push((named.clone(), file));
+            for sibling in siblings(named)? {
+                inputs.add_sibling(&sibling, overlays.max_file_size)?;
+            }
         }
-        inputs.catalog.finish(&mut inputs.diags);
-        inputs.recipes.finish(&inputs.catalog, &mut inputs.diags);
+        inputs.finish();
         Ok(inputs)
     }
 
@@ -109,48 +191,175 @@ impl Inputs {
     pub fn from_strs(catalog: &[(&str, &str)], recipes: &[(&str, &str)]) -> Inputs {
         let mut inputs = Inputs::default();
         for (name, text) in catalog {
-            inputs.add_catalog(name, text, 0);
+            let file = inputs.sources.add(*name, text.to_string());
+            crate::catalog::convert::add_file(&mut inputs.catalog, file, text, 0, &mut inputs.diags);
         }
         for (name, text) in recipes {
-            inputs.add_recipe(name, text, 0);
+            let file = inputs.sources.add(*name, text.to_string());
+            inputs.recipe_files.insert(file);
+            inputs.recipes.add_file(file, text, 0, &mut inputs.diags);
         }
-        inputs.catalog.finish(&mut inputs.diags);
-        inputs.recipes.finish(&inputs.catalog, &mut inputs.diags);
+        inputs.finish();
         inputs
     }
 
-    fn add_catalog(&mut self, name: &str, text: &str, layer: usize) {
-        let file = self.sources.add(name, text);
-        self.catalog.add_file(file, text, layer, &mut self.diags);
+    fn finish(&mut self) {
+        self.catalog.finish(&mut self.diags);
+        self.recipes.finish(&self.catalog, &mut self.diags);
     }
 
-    fn add_recipe(&mut self, name: &str, text: &str, layer: usize) {
-        let file = self.sources.add(name, text);
-        self.recipes.add_file(file, text, layer, &mut self.diags);
+    fn add_catalog(&mut self, path: &Path, layer: u8, limit: u64) -> Result<FileId, IoError> {
+        let (file, text) = self.read_into_sources(path, limit)?;
+        if let Some(text) = text {
+            crate::catalog::convert::add_file(&mut self.catalog, file, &text, layer, &mut self.diags);
+        }
+        Ok(file)
+    }
+
+    fn add_recipe(&mut self, path: &Path, layer: u8, limit: u64) -> Result<FileId, IoError> {
+        let (file, text) = self.read_into_sources(path, limit)?;
+        self.recipe_files.insert(file);
+        if let Some(text) = text {
+            self.recipes.add_file(file, &text, layer, &mut self.diags);
+        }
+        Ok(file)
+    }
+
+    /// A file beside a named recipe: a catalog or recipe file by its content.
+    fn add_sibling(&mut self, path: &Path, limit: u64) -> Result<(), IoError> {
+        let (file, text) = self.read_into_sources(path, limit)?;
+        if let Some(text) = text {
+            if looks_like_catalog(&text) {
+                crate::catalog::convert::add_file(&mut self.catalog, file, &text, 2, &mut self.diags);
+            } else {
+                self.recipe_files.insert(file);
+                self.recipes.add_file(file, &text, 2, &mut self.diags);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a file into the sources; its text, or `None` (with a
+    /// diagnostic) when it is too large or not UTF-8.
+    fn read_into_sources(&mut self, path: &Path, limit: u64) -> Result<(FileId, Option<String>), IoError> {
+        let name = path.display().to_string();
+        match read_text(path, limit)? {
+            Text::Ok(text) => {
+                let file = self.sources.add(name, text.clone());
+                Ok((file, Some(text)))
+            }
+            Text::TooLarge => {
+                let file = self.sources.add(name.clone(), String::new());
+                self.diags.push(
+                    Diagnostic::error(codes::FILE_TOO_LARGE, format!("`{name}` is larger than {limit} bytes"))
+                        .help("pass `--max-file-size BYTES` to read larger files"),
+                );
+                Ok((file, None))
+            }
+            Text::NotUtf8 { lossy, offset } => {
+                let file = self.sources.add(name.clone(), lossy);
+                self.diags.push(
+                    Diagnostic::error(codes::NOT_UTF8, format!("`{name}` is not UTF-8 text (byte {offset})"))
+                        .at(Some(Loc::new(file, offset..offset + 1)))
+                        .label("this byte starts an invalid sequence")
+                        .help("save the file as UTF-8"),
+                );
+                Ok((file, None))
+            }
+        }
     }
 }
 
-fn display(path: &Path) -> String {
-    path.display().to_string()
+enum Text {
+    Ok(String),
+    TooLarge,
+    NotUtf8 { lossy: String, offset: usize },
 }
 
-fn read(path: &Path) -> Result<String, IoError> {
-    std::fs::read_to_string(path).map_err(|source| IoError { path: path.to_path_buf(), source })
+/// Reads at most `limit` bytes; a UTF-8 byte order mark is dropped.
+fn read_text(path: &Path, limit: u64) -> Result<Text, IoError> {
+    let f = std::fs::File::open(path).map_err(|e| IoError::new("read", path, e))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory");
+        return Err(IoError::new("read", path, e));
+    }
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| IoError::new("read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Ok(Text::TooLarge);
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Text::Ok(s)),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            Ok(Text::NotUtf8 { lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(), offset })
+        }
+    }
+}
+
+/// The other recipe and catalog files in a named recipe's directory.
+fn siblings(named: &Path) -> Result<Vec<PathBuf>, IoError> {
+    let dir = match named.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(files) = toml_files(&dir) else { return Ok(vec![]) };
+    let me = std::fs::canonicalize(named).ok();
+    Ok(files
+        .into_iter()
+        .filter(|p| std::fs::canonicalize(p).ok() != me)
+        .filter(|p| {
+            let head = std::fs::read(p).map(|b| b.into_iter().take(1 << 20).collect::<Vec<u8>>()).unwrap_or_default();
+            let head = String::from_utf8_lossy(&head);
+            head.contains("[[stage]]") || head.contains("[[dataset]]") || head.lines().any(|l| l.trim_start().starts_with("extends"))
+        })
+        .collect())
+}
+
+/// Whether a file holds catalog entries rather than a recipe.
+pub fn looks_like_catalog(text: &str) -> bool {
+    text.lines().any(|l| l.trim_start().starts_with("[[dataset]]"))
 }
 
 /// The `.toml` files of a directory, or the file itself, sorted by name.
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, IoError> {
-    let io = |source| IoError { path: path.to_path_buf(), source };
-    if path.is_file() {
+    let meta = std::fs::metadata(path).map_err(|e| IoError::new("read", path, e))?;
+    if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(io)? {
-        let p = entry.map_err(io)?.path();
-        if p.extension().is_some_and(|e| e == "toml") {
+    for entry in std::fs::read_dir(path).map_err(|e| IoError::new("read the directory", path, e))? {
+        let p = entry.map_err(|e| IoError::new("read the directory", path, e))?.path();
+        if p.extension().is_some_and(|e| e == "toml") && !p.is_dir() {
             files.push(p);
         }
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_of_a_value() {
+        let t = "a = 1\nmix = [{ dataset = \"x\", fraction = \"50%\" }]\n";
+        let at = t.find("\"50%\"").unwrap();
+        assert_eq!(key_before(t, at).as_deref(), Some("fraction"));
+        let t = "[stage.training]\nlearning_rate = \"x\"\n";
+        assert_eq!(key_before(t, t.find("\"x\"").unwrap()).as_deref(), Some("learning_rate"));
+    }
+
+    #[test]
+    fn an_unclosed_string_points_at_its_line() {
+        // the parser reports the offset after the newline (line 3); the
+        // string opens on line 2
+        let t = "a = 1\nname = \"open\n";
+        let fixed = fix_span(t, t.len()..t.len());
+        assert_eq!(&t[fixed], "\"open");
+    }
 }

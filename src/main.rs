@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     let cli = mixplan::cli::Cli::parse();
     let outcome = mixplan::cli::run(cli);
     // A closed pipe (`mixplan plan x | head`) is not an error.
-    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stdout().write_all(&outcome.stdout);
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.code)
 }

@@ -1,36 +1,142 @@
 //! Exact arithmetic for the counting rules: decimals as written, rounding
 //! half to even, and largest-remainder apportionment.
 //!
-//! Amounts are kept as exact rationals until the last step, so `fraction =
-//! 0.1` of 5 samples is exactly one half and rounds to 0, as the rule says,
-//! instead of 0.5000000000000000277 rounding to 1.
+//! Amounts are kept exact until the last step, so `fraction = 0.1` of 5
+//! samples is exactly one half and rounds to 0, as the rule says, instead of
+//! 0.5000000000000000277 rounding to 1. Integer arithmetic (`u128`) does the
+//! common cases; rationals of any size ([`BigRational`]) the rest.
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
-/// The decimal a float was written as (its shortest round-trip form).
-pub fn exact_decimal(v: f64) -> BigRational {
-    let text = format!("{v}");
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let digits: BigInt = format!("{int}{frac}").parse().unwrap_or_default();
-    let scale = BigInt::from(10u32).pow(frac.len() as u32);
-    BigRational::new(digits, scale)
+/// A decimal exactly as written: `mant` × 10^`exp` (`0.385` is 385 × 10^-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Dec {
+    pub mant: u64,
+    pub exp: i32,
 }
 
-/// A rational as a short decimal (at most 6 places), for messages.
-pub fn decimal_string(r: &BigRational) -> String {
-    let v = to_f64(r);
-    let s = format!("{v:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+impl Dec {
+    pub const ONE: Dec = Dec { mant: 1, exp: 0 };
+
+    /// The decimal a float was written as (its shortest round-trip form);
+    /// `None` for a negative, infinite or NaN value.
+    pub fn from_f64(v: f64) -> Option<Dec> {
+        if !v.is_finite() || v < 0.0 {
+            return None;
+        }
+        if v == 0.0 {
+            return Some(Dec { mant: 0, exp: 0 });
+        }
+        let text = format!("{v:e}");
+        let (digits, exp) = text.split_once('e')?;
+        let exp: i32 = exp.parse().ok()?;
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let mant: u64 = format!("{int}{frac}").parse().ok()?;
+        Some(Dec { mant, exp: exp - frac.len() as i32 }.normalized())
+    }
+
+    pub fn from_int(n: u64) -> Dec {
+        Dec { mant: n, exp: 0 }.normalized()
+    }
+
+    /// Trailing zeros of the mantissa moved into the exponent.
+    fn normalized(mut self) -> Dec {
+        if self.mant == 0 {
+            return Dec { mant: 0, exp: 0 };
+        }
+        while self.mant % 10 == 0 {
+            self.mant /= 10;
+            self.exp += 1;
+        }
+        self
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.mant == 0
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        format!("{}e{}", self.mant, self.exp).parse().unwrap_or(f64::NAN)
+    }
+
+    pub fn to_rational(&self) -> BigRational {
+        let ten = BigInt::from(10u32);
+        let m = BigInt::from(self.mant);
+        if self.exp >= 0 {
+            BigRational::from_integer(m * ten.pow(self.exp as u32))
+        } else {
+            BigRational::new(m, ten.pow(self.exp.unsigned_abs()))
+        }
+    }
+
+    /// Whether the value is a whole number.
+    pub fn is_integer(&self) -> bool {
+        self.exp >= 0 || self.mant == 0
+    }
+
+    pub fn cmp_int(&self, n: u64) -> Ordering {
+        self.to_rational().cmp(&int(n))
+    }
+
+    /// round_half_even(self × n); `None` when it does not fit in 64 bits.
+    pub fn times(&self, n: u64) -> Option<u64> {
+        let x = u128::from(self.mant) * u128::from(n); // < 2^64 · 2^64
+        let v = if self.exp >= 0 {
+            x.checked_mul(10u128.checked_pow(self.exp as u32)?)?
+        } else {
+            let k = self.exp.unsigned_abs();
+            if k > 38 {
+                // x < 2^128 < 10^39 / 2: the value is below one half
+                0
+            } else {
+                div_round_half_even(x, 10u128.pow(k))
+            }
+        };
+        u64::try_from(v).ok()
+    }
+
+    /// The decimal as text, exactly: `0.5`, `2`, `1e-300`.
+    pub fn text(&self) -> String {
+        if self.mant == 0 {
+            return "0".into();
+        }
+        let digits = self.mant.to_string();
+        match self.exp {
+            0 => digits,
+            e if e > 0 && e <= 12 => format!("{digits}{}", "0".repeat(e as usize)),
+            e if e < 0 && e.unsigned_abs() as usize <= digits.len() + 8 => {
+                let k = e.unsigned_abs() as usize;
+                if k < digits.len() {
+                    format!("{}.{}", &digits[..digits.len() - k], &digits[digits.len() - k..])
+                } else {
+                    format!("0.{}{digits}", "0".repeat(k - digits.len()))
+                }
+            }
+            e => format!("{digits}e{e}"),
+        }
+    }
 }
 
-pub fn to_f64(r: &BigRational) -> f64 {
-    r.to_f64().unwrap_or(f64::NAN)
+/// x ÷ d rounded half to even.
+pub fn div_round_half_even(x: u128, d: u128) -> u128 {
+    let (q, r) = (x / d, x % d);
+    match r.cmp(&(d - r)) {
+        Ordering::Greater => q + 1,
+        Ordering::Equal if q % 2 == 1 => q + 1,
+        _ => q,
+    }
 }
 
 pub fn int(n: u64) -> BigRational {
     BigRational::from_integer(BigInt::from(n))
+}
+
+pub fn to_f64(r: &BigRational) -> f64 {
+    r.to_f64().unwrap_or(f64::NAN)
 }
 
 /// Rounds to the nearest integer, halves to the even neighbour.
@@ -53,24 +159,71 @@ pub fn to_count(n: &BigInt) -> Option<u64> {
     n.to_u64()
 }
 
-/// Splits `total` into integer counts proportional to `exact` shares by the
-/// largest-remainder method: floor every share, then hand the leftover
-/// samples one each to the largest remainders, equal remainders to the
-/// smaller key first. `exact` must add up to `total`; the result does too.
-pub fn apportion<K: Ord>(total: &BigInt, exact: &[(K, BigRational)]) -> Vec<BigInt> {
-    let mut counts: Vec<BigInt> = exact.iter().map(|(_, x)| x.floor().to_integer()).collect();
-    let assigned: BigInt = counts.iter().sum();
-    let mut leftover = total - assigned;
-    let mut order: Vec<usize> = (0..exact.len()).collect();
-    let rem = |i: usize| &exact[i].1 - BigRational::from_integer(counts[i].clone());
-    let remainders: Vec<BigRational> = order.iter().map(|&i| rem(i)).collect();
-    order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then_with(|| exact[a].0.cmp(&exact[b].0)));
-    for &i in order.iter().cycle().take(exact.len().max(1) * 2) {
-        if leftover <= BigInt::zero() {
-            break;
-        }
+/// Splits `total` into integer counts proportional to integer `weights` by
+/// the largest-remainder method: floor every exact share total × w ÷ Σw, then
+/// hand the samples left over one each to the largest remainders, equal
+/// remainders in the order `tie` gives. The counts add up to `total` and
+/// each is within one of its exact share. Integer arithmetic when the
+/// products fit in 128 bits, exact big integers otherwise.
+pub fn apportion_weights(total: u128, weights: &[u128], tie: impl Fn(usize, usize) -> Ordering) -> Vec<u128> {
+    let sum: Option<u128> = weights.iter().try_fold(0u128, |a, &w| a.checked_add(w));
+    let fits = sum.is_some_and(|s| s > 0)
+        && weights.iter().all(|&w| w.checked_mul(total).is_some());
+    if !fits {
+        let exact: Vec<BigRational> = {
+            let s: BigInt = weights.iter().map(|&w| BigInt::from(w)).sum();
+            if s.is_zero() {
+                return vec![0; weights.len()];
+            }
+            weights.iter().map(|&w| BigRational::new(BigInt::from(w) * BigInt::from(total), s.clone())).collect()
+        };
+        return apportion(&BigInt::from(total), &exact, tie).iter().map(|n| n.to_u128().unwrap_or(0)).collect();
+    }
+    let sum = sum.unwrap_or(1);
+    let t = total;
+    let mut counts: Vec<u128> = Vec::with_capacity(weights.len());
+    let mut rems: Vec<u128> = Vec::with_capacity(weights.len());
+    let mut assigned: u128 = 0;
+    for &w in weights {
+        let x = w * t;
+        let q = x / sum;
+        assigned += q;
+        counts.push(q);
+        rems.push(x % sum);
+    }
+    hand_out(&mut counts, (t - assigned) as usize, |a, b| rems[b].cmp(&rems[a]).then_with(|| tie(a, b)));
+    counts
+}
+
+/// Gives one more to the first `leftover` indices in `order`.
+fn hand_out(counts: &mut [u128], leftover: usize, order: impl Fn(usize, usize) -> Ordering) {
+    if leftover == 0 {
+        return;
+    }
+    let mut idx: Vec<usize> = (0..counts.len()).collect();
+    if leftover < idx.len() {
+        idx.select_nth_unstable_by(leftover - 1, |&a, &b| order(a, b));
+        idx.truncate(leftover);
+    }
+    for i in idx {
         counts[i] += 1;
-        leftover -= 1;
+    }
+}
+
+/// Splits `total` into integer counts proportional to `exact` shares by the
+/// largest-remainder method, exact rationals of any size. `exact` must add
+/// up to `total`; the result does too.
+pub fn apportion(total: &BigInt, exact: &[BigRational], tie: impl Fn(usize, usize) -> Ordering) -> Vec<BigInt> {
+    let mut counts: Vec<BigInt> = exact.iter().map(|x| x.floor().to_integer()).collect();
+    let assigned: BigInt = counts.iter().sum();
+    let leftover = total - assigned;
+    let remainders: Vec<BigRational> =
+        exact.iter().zip(&counts).map(|(x, c)| x - BigRational::from_integer(c.clone())).collect();
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then_with(|| tie(a, b)));
+    let n = leftover.to_usize().unwrap_or(0).min(order.len());
+    for &i in &order[..n] {
+        counts[i] += 1;
     }
     counts
 }
@@ -85,10 +238,38 @@ mod tests {
 
     #[test]
     fn decimals_are_taken_as_written() {
-        assert_eq!(exact_decimal(0.1), r(1, 10));
-        assert_eq!(exact_decimal(2.0), r(2, 1));
-        assert_eq!(exact_decimal(0.385), r(385, 1000));
-        assert_eq!(exact_decimal(1e-7), r(1, 10_000_000));
+        assert_eq!(Dec::from_f64(0.1).unwrap().to_rational(), r(1, 10));
+        assert_eq!(Dec::from_f64(2.0).unwrap(), Dec { mant: 2, exp: 0 });
+        assert_eq!(Dec::from_f64(0.385).unwrap().to_rational(), r(385, 1000));
+        assert_eq!(Dec::from_f64(1e-7).unwrap(), Dec { mant: 1, exp: -7 });
+        assert_eq!(Dec::from_f64(5e-324).unwrap(), Dec { mant: 5, exp: -324 });
+        assert_eq!(Dec::from_f64(1500.0).unwrap(), Dec { mant: 15, exp: 2 });
+        assert_eq!(Dec::from_f64(f64::NAN), None);
+        assert_eq!(Dec::from_f64(-1.0), None);
+    }
+
+    #[test]
+    fn decimals_print_exactly() {
+        assert_eq!(Dec::from_f64(0.5).unwrap().text(), "0.5");
+        assert_eq!(Dec::from_f64(2.0).unwrap().text(), "2");
+        assert_eq!(Dec::from_f64(1500.0).unwrap().text(), "1500");
+        assert_eq!(Dec::from_f64(0.001).unwrap().text(), "0.001");
+        assert_eq!(Dec::from_f64(5e-324).unwrap().text(), "5e-324");
+        assert_eq!(Dec::from_f64(1e300).unwrap().text(), "1e300");
+    }
+
+    #[test]
+    fn a_decimal_times_a_count_rounds_half_to_even() {
+        // 0.1 × 5 = 0.5 → 0; 0.3 × 5 = 1.5 → 2; 2.5 × 1 = 2.5 → 2
+        assert_eq!(Dec::from_f64(0.1).unwrap().times(5), Some(0));
+        assert_eq!(Dec::from_f64(0.3).unwrap().times(5), Some(2));
+        assert_eq!(Dec::from_f64(2.5).unwrap().times(1), Some(2));
+        // 0.385 × 207,572 = 79,915.22 → 79,915
+        assert_eq!(Dec::from_f64(0.385).unwrap().times(207_572), Some(79_915));
+        // 5e-324 of the largest count is still far below one half
+        assert_eq!(Dec::from_f64(5e-324).unwrap().times(u64::MAX), Some(0));
+        // 3 × (2^64 − 1) does not fit
+        assert_eq!(Dec::from_f64(3.0).unwrap().times(u64::MAX), None);
     }
 
     #[test]
@@ -100,22 +281,38 @@ mod tests {
         assert_eq!(round_half_even(&r(7, 2)), 4.into());
         assert_eq!(round_half_even(&r(26, 10)), 3.into());
         assert_eq!(round_half_even(&r(24, 10)), 2.into());
+        assert_eq!(div_round_half_even(5, 2), 2);
+        assert_eq!(div_round_half_even(7, 2), 4);
+        assert_eq!(div_round_half_even(u128::MAX, u128::MAX - 1), 1);
     }
 
     #[test]
-    fn largest_remainder_with_ties_to_the_smaller_key() {
+    fn largest_remainder_with_ties_to_the_first_key() {
         // 10 split 1:1:1 -> exact 3.333 each; floors 3+3+3 = 9; one left over,
         // all remainders equal (1/3) so it goes to the smallest key "a".
+        let keys = ["c", "a", "b"];
+        let got = apportion_weights(10, &[1, 1, 1], |x, y| keys[x].cmp(keys[y]));
+        assert_eq!(got, vec![3, 4, 3]);
         let third = r(10, 3);
-        let got = apportion(&10.into(), &[("c", third.clone()), ("a", third.clone()), ("b", third)]);
+        let got = apportion(&10.into(), &[third.clone(), third.clone(), third], |x, y| keys[x].cmp(keys[y]));
         assert_eq!(got, vec![3.into(), 4.into(), 3.into()]);
     }
 
     #[test]
     fn largest_remainder_prefers_the_largest_remainder() {
-        // 7 split as 1.2 / 2.5 / 3.3: floors 1+2+3 = 6; the leftover one goes
-        // to remainder 0.5 (key "y"), not 0.3 or 0.2.
-        let got = apportion(&7.into(), &[("x", r(12, 10)), ("y", r(25, 10)), ("z", r(33, 10))]);
-        assert_eq!(got, vec![1.into(), 3.into(), 3.into()]);
+        // 7 split as 12:25:33 (exact 1.2 / 2.5 / 3.3): floors 1+2+3 = 6; the
+        // leftover one goes to remainder 0.5, not 0.3 or 0.2.
+        let got = apportion_weights(7, &[12, 25, 33], |a, b| a.cmp(&b));
+        assert_eq!(got, vec![1, 3, 3]);
+    }
+
+    #[test]
+    fn huge_weights_fall_back_to_big_integers() {
+        // weights 2^127 and 2^127: total × w overflows 128 bits; the split
+        // is still exact: 2^64 − 1 into 2^63 and 2^63 − 1, the odd one to
+        // the first key
+        let w = 1u128 << 127;
+        let got = apportion_weights(u128::from(u64::MAX), &[w, w], |a, b| a.cmp(&b));
+        assert_eq!(got, vec![1u128 << 63, (1u128 << 63) - 1]);
     }
 }

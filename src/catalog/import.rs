@@ -173,7 +173,7 @@ impl Row<'_> {
             Err(e) => e.to_string(),
         };
         diags.push(
-            Diagnostic::warning(format!("`{}`: {problem}; the cell is kept in `reported` only", d.name))
+            Diagnostic::warning(crate::diag::codes::IMPORT_SIZE, format!("`{}`: {problem}; the cell is kept in `reported` only", d.name))
                 .at(Some(loc))
                 .help("set `samples` by hand from a primary source"),
         );

@@ -1,221 +1,329 @@
 //! The dataset catalog: raw files are read by [`schema`], checked and turned
-//! into [`Dataset`]s here; composites are resolved later by the planner.
+//! into [`Dataset`]s by [`convert`], and kept here by index ([`DsId`]) with
+//! one lookup table for the names people use (ids and aliases, folded).
+//! Composites are resolved to their parts here; their sizes and leaves are
+//! worked out by the planner, only for what a command uses.
 
+pub mod convert;
 pub mod import;
+pub mod license;
 pub mod schema;
+pub mod search;
 
-use crate::diag::{suggest, Diagnostic, Diagnostics, FileId, Loc};
-use crate::id::Id;
-use schema::{DatasetStage, Links, Modality, RawCatalogFile, RawDataset};
-use serde::Serialize;
-use std::collections::BTreeMap;
-use toml::Spanned;
+use crate::diag::{codes, suggest, Diagnostic, Diagnostics, Loc, Subject};
+use crate::id::{fold, Id};
+use rustc_hash::FxHashMap;
+use schema::{DatasetStage, Links, Modality, Task, TextTokens};
+use serde::{Deserialize, Serialize};
+
+pub use search::search;
+
+/// A dataset's index in the [`Catalog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DsId(pub u32);
+
+impl DsId {
+    pub fn ix(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One validated catalog entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dataset {
     pub id: Id,
     pub name: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     pub stages: Vec<DatasetStage>,
     pub modalities: Vec<Modality>,
     pub languages: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Task>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     pub approx: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reported: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_tokens: Option<TextTokens>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub generated_by: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_sources: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
     pub links: Links,
     pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<Component>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant_of: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tasks: Vec<schema::Task>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text_tokens: Option<schema::TextTokens>,
-    #[serde(skip)]
-    pub variant_of_loc: Option<Loc>,
-    #[serde(skip)]
-    pub loc: Loc,
-    #[serde(skip)]
-    pub samples_loc: Option<Loc>,
-    #[serde(skip)]
-    pub components_loc: Option<Loc>,
-    #[serde(skip)]
-    pub image_sources_locs: Vec<Loc>,
+    #[serde(skip_serializing)]
+    pub at: Locs,
+}
+
+/// Where the parts of an entry are written, and what its references resolve to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Locs {
+    pub id: Loc,
+    pub samples: Option<Loc>,
+    pub components: Option<Loc>,
+    pub variant_of: Option<Loc>,
+    pub image_sources: Vec<Loc>,
+    /// `variant_of` resolved (after all files are read).
+    pub variant_of_ix: Option<DsId>,
+    /// `image_sources` resolved, in order; unknown ones left out.
+    pub image_sources_ix: Vec<DsId>,
 }
 
 /// One part of a composite: `samples` of the child (the whole child if absent).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Component {
     pub dataset: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub loc: Loc,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub dataset_loc: Loc,
+    /// The child, once resolved.
+    #[serde(skip_serializing)]
+    pub child: Option<DsId>,
 }
 
 impl Dataset {
     pub fn is_composite(&self) -> bool {
         self.components.is_some()
     }
+
+    pub fn is_eval_only(&self) -> bool {
+        !self.stages.is_empty() && self.stages.iter().all(|s| *s == DatasetStage::Eval)
+    }
 }
 
-/// Every dataset by id, with an index of the names people use for them.
+/// Every dataset by index, with an index of the names people use for them.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    datasets: BTreeMap<Id, Dataset>,
-    /// Built-in or overlay layer each id came from; a later layer replaces.
-    layer: BTreeMap<Id, usize>,
-    aliases: BTreeMap<String, Id>,
-}
-
-/// What the user wrote for a dataset, folded for lookup (`LLaVA_Instruct` = `llava-instruct`).
-pub fn fold_name(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| match c {
-            '_' | ' ' => '-',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    datasets: Vec<Dataset>,
+    /// Layer each dataset came from (0 built-in, then overlays).
+    layer: Vec<u8>,
+    /// Folded id → dataset.
+    ids: FxHashMap<String, DsId>,
+    /// Folded alias → dataset.
+    aliases: FxHashMap<String, DsId>,
+    /// Folded ids of entries that failed to convert (their errors are
+    /// already reported): a reference to one is not "unknown".
+    broken: FxHashMap<String, Loc>,
 }
 
 impl Catalog {
-    /// Parses one catalog file of a layer (0 = built-in, 1 = `--catalog`).
-    pub fn add_file(&mut self, file: FileId, text: &str, layer: usize, diags: &mut Diagnostics) {
-        let raw: RawCatalogFile = match crate::load::parse_toml(file, text, diags) {
-            Some(raw) => raw,
-            None => return,
-        };
-        for entry in raw.dataset {
-            if let Some(ds) = convert(file, entry, diags) {
-                self.insert(ds, layer, diags);
+    /// Adds a converted entry of a layer; a later layer replaces an entry
+    /// with the same id (a note says so), the same layer may not repeat one.
+    pub fn insert(&mut self, ds: Dataset, layer: u8, diags: &mut Diagnostics) {
+        let key = fold(ds.id.as_str()).into_owned();
+        match self.ids.get(&key).copied() {
+            None => {
+                let ix = DsId(self.datasets.len() as u32);
+                self.ids.insert(key, ix);
+                self.datasets.push(ds);
+                self.layer.push(layer);
             }
-        }
-    }
-
-    fn insert(&mut self, ds: Dataset, layer: usize, diags: &mut Diagnostics) {
-        if let Some(prev) = self.datasets.get(&ds.id) {
-            if self.layer[&ds.id] == layer {
+            Some(ix) => {
+                let prev = &self.datasets[ix.ix()];
+                let prev_loc = Some(prev.at.id.clone());
+                if self.layer[ix.ix()] == layer {
+                    let (code, message) = if prev.id == ds.id {
+                        (codes::DUPLICATE_ID, format!("duplicate dataset id `{}`", ds.id))
+                    } else {
+                        (codes::ID_CLASH, format!("dataset ids `{}` and `{}` name the same dataset", prev.id, ds.id))
+                    };
+                    diags.push(
+                        Diagnostic::error(code, message)
+                            .at(Some(ds.at.id.clone()))
+                            .label("defined again here")
+                            .related(prev_loc, "first defined here")
+                            .help("ids are compared with case, `_` and spaces folded; give one of them another id")
+                            .about(Subject::Dataset(ds.id.to_string())),
+                    );
+                    return;
+                }
                 diags.push(
-                    Diagnostic::error(format!("duplicate dataset id `{}`", ds.id))
-                        .at(Some(ds.loc.clone()))
-                        .label("defined again here")
-                        .help(format!(
-                            "the first definition is `{}`; give this one another id or remove it",
-                            prev.name
-                        )),
+                    Diagnostic::note(codes::OVERLAY_REPLACES, format!("`{}` replaces the dataset of the same id", ds.id))
+                        .at(Some(ds.at.id.clone()))
+                        .label("this entry is used")
+                        .related(prev_loc, "instead of this one")
+                        .about(Subject::Dataset(ds.id.to_string())),
                 );
-                return;
+                self.datasets[ix.ix()] = ds;
+                self.layer[ix.ix()] = layer;
             }
         }
-        self.layer.insert(ds.id.clone(), layer);
-        self.datasets.insert(ds.id.clone(), ds);
     }
 
-    /// Builds the alias index and checks references; call once all files are in.
+    /// Records the id of an entry that failed to convert.
+    pub fn insert_broken(&mut self, id: &str, loc: Loc) {
+        self.broken.insert(fold(id).into_owned(), loc);
+    }
+
+    /// Builds the alias index and resolves references; call once all files are in.
     pub fn finish(&mut self, diags: &mut Diagnostics) {
         self.aliases.clear();
-        let mut owners: BTreeMap<String, Id> = BTreeMap::new();
-        for ds in self.datasets.values() {
-            let key = fold_name(ds.id.as_str());
-            owners.insert(key, ds.id.clone());
-        }
-        for ds in self.datasets.values() {
-            for alias in &ds.aliases {
-                let key = fold_name(alias);
-                match owners.get(&key) {
-                    Some(owner) if *owner == ds.id => {}
-                    Some(owner) => diags.push(
-                        Diagnostic::error(format!("alias `{alias}` of `{}` already names `{owner}`", ds.id))
-                            .at(Some(ds.loc.clone()))
-                            .help("an alias must point at one dataset only; remove it from one of them"),
+        for i in 0..self.datasets.len() {
+            let ds = &self.datasets[i];
+            for (k, alias) in ds.aliases.iter().enumerate() {
+                let key = fold(alias);
+                let owner = self.ids.get(key.as_ref()).or_else(|| self.aliases.get(key.as_ref())).copied();
+                match owner {
+                    _ if key.is_empty() => diags.push(
+                        Diagnostic::error(codes::INVALID_VALUE, format!("`{}` has an empty alias", ds.id))
+                            .at(Some(ds.at.id.clone()))
+                            .note_line(format!("alias number {} is empty", k + 1))
+                            .help("remove the empty alias")
+                            .about(Subject::Dataset(ds.id.to_string())),
+                    ),
+                    Some(o) if o.ix() == i => {}
+                    Some(o) => diags.push(
+                        Diagnostic::error(
+                            codes::ID_CLASH,
+                            format!("alias `{alias}` of `{}` already names `{}`", ds.id, self.datasets[o.ix()].id),
+                        )
+                        .at(Some(ds.at.id.clone()))
+                        .related(Some(self.datasets[o.ix()].at.id.clone()), "the dataset it names")
+                        .help("an alias must point at one dataset only; remove it from one of them")
+                        .about(Subject::Dataset(ds.id.to_string())),
                     ),
                     None => {
-                        owners.insert(key.clone(), ds.id.clone());
-                        self.aliases.insert(key, ds.id.clone());
+                        self.aliases.insert(key.into_owned(), DsId(i as u32));
                     }
                 }
             }
         }
-        for ds in self.datasets.values() {
-            self.check_references(ds, diags);
+        for i in 0..self.datasets.len() {
+            self.resolve_references(i, diags);
         }
     }
 
-    fn check_references(&self, ds: &Dataset, diags: &mut Diagnostics) {
+    fn resolve_references(&mut self, i: usize, diags: &mut Diagnostics) {
+        let ds = &self.datasets[i];
+        let subject = || Subject::Dataset(ds.id.to_string());
+        let mut children = Vec::new();
         for c in ds.components.iter().flatten() {
-            if self.resolve(&c.dataset).is_none() {
-                diags.push(self.unknown(&c.dataset, Some(c.dataset_loc.clone())));
+            let child = self.lookup(&c.dataset);
+            if child.is_none() {
+                diags.push(self.unknown(&c.dataset, Some(c.dataset_loc.clone())).about(subject()));
+            }
+            children.push(child);
+        }
+        let variant = match (&ds.variant_of, &ds.at.variant_of) {
+            (Some(v), loc) => {
+                let found = self.lookup(v);
+                if found.is_none() {
+                    diags.push(self.unknown(v, loc.clone()).about(subject()));
+                }
+                found
+            }
+            _ => None,
+        };
+        let mut media = Vec::new();
+        for (source, loc) in ds.image_sources.iter().zip(&ds.at.image_sources) {
+            match self.lookup(source) {
+                Some(m) => media.push(m),
+                None if self.is_broken(source) => {}
+                None => {
+                    let help = suggest(source, self.names());
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::UNKNOWN_MEDIA_SOURCE,
+                            format!("`{}` names an unknown media source `{source}`", ds.id),
+                        )
+                        .at(Some(loc.clone()))
+                        .label("not in the catalog")
+                        .maybe_help(help)
+                        .about(subject()),
+                    );
+                }
             }
         }
-        if let (Some(v), Some(loc)) = (&ds.variant_of, &ds.variant_of_loc) {
-            if self.resolve(v).is_none() {
-                diags.push(self.unknown(v, Some(loc.clone())));
-            }
+        let ds = &mut self.datasets[i];
+        for (c, child) in ds.components.iter_mut().flatten().zip(children) {
+            c.child = child;
         }
-        for (source, loc) in ds.image_sources.iter().zip(&ds.image_sources_locs) {
-            if self.resolve(source).is_none() {
-                let mut d = self.unknown(source, Some(loc.clone()));
-                d.severity = crate::diag::Severity::Warning;
-                d.message = format!("`{}` names an unknown image source `{source}`", ds.id);
-                diags.push(d);
-            }
-        }
+        ds.at.variant_of_ix = variant;
+        ds.at.image_sources_ix = media;
     }
 
     /// A dataset by id or alias (case, `_` and spaces forgiven).
+    pub fn lookup(&self, name: &str) -> Option<DsId> {
+        let key = fold(name);
+        self.ids.get(key.as_ref()).or_else(|| self.aliases.get(key.as_ref())).copied()
+    }
+
     pub fn resolve(&self, name: &str) -> Option<&Dataset> {
-        if let Some(ds) = self.datasets.get(name) {
-            return Some(ds);
-        }
-        let key = fold_name(name);
-        self.datasets
-            .get(key.as_str())
-            .or_else(|| self.aliases.get(&key).and_then(|id| self.datasets.get(id)))
+        self.lookup(name).map(|i| &self.datasets[i.ix()])
     }
 
-    pub fn get(&self, id: &str) -> Option<&Dataset> {
-        self.datasets.get(id)
+    pub fn is_broken(&self, name: &str) -> bool {
+        self.broken.contains_key(fold(name).as_ref())
     }
 
-    /// The error for a name that is neither an id nor an alias.
+    pub fn get(&self, ix: DsId) -> &Dataset {
+        &self.datasets[ix.ix()]
+    }
+
+    pub fn layer(&self, ix: DsId) -> u8 {
+        self.layer[ix.ix()]
+    }
+
+    /// The error for a name that is neither an id nor an alias, with the
+    /// closest names; nothing for an entry that failed to convert (its own
+    /// errors say why).
     pub fn unknown(&self, name: &str, loc: Option<Loc>) -> Diagnostic {
-        let candidates = self.datasets.keys().map(Id::as_str).chain(self.aliases.keys().map(String::as_str));
-        Diagnostic::error(format!("unknown dataset `{name}`"))
+        if self.is_broken(name) {
+            return Diagnostic::error(codes::UNKNOWN_DATASET, format!("dataset `{name}` has errors"))
+                .at(loc)
+                .label("its entry could not be read")
+                .related(self.broken.get(fold(name).as_ref()).cloned(), "the entry")
+                .help("fix the errors reported for that entry");
+        }
+        Diagnostic::error(codes::UNKNOWN_DATASET, format!("unknown dataset `{name}`"))
             .at(loc)
             .label("not in the catalog")
-            .maybe_help(suggest(name, candidates))
+            .maybe_help(suggest(name, self.names()))
+    }
+
+    /// Every id and alias, for suggestions.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.datasets.iter().map(|d| d.id.as_str()).chain(self.datasets.iter().flat_map(|d| d.aliases.iter().map(String::as_str)))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Dataset> {
-        self.datasets.values()
+        self.datasets.iter()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = DsId> {
+        (0..self.datasets.len() as u32).map(DsId)
+    }
+
+    /// Every dataset, in id order.
+    pub fn sorted(&self) -> Vec<&Dataset> {
+        let mut v: Vec<&Dataset> = self.datasets.iter().collect();
+        v.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        v
     }
 
     pub fn len(&self) -> usize {
@@ -225,161 +333,19 @@ impl Catalog {
     pub fn is_empty(&self) -> bool {
         self.datasets.is_empty()
     }
-}
 
-fn loc_of<T>(file: FileId, s: &Spanned<T>) -> Loc {
-    Loc::new(file, s.span())
-}
-
-/// A positive count from TOML's signed integers.
-pub(crate) fn positive(
-    file: FileId,
-    field: &str,
-    value: &Option<Spanned<i64>>,
-    diags: &mut Diagnostics,
-) -> Option<u64> {
-    let v = value.as_ref()?;
-    match u64::try_from(*v.get_ref()) {
-        Ok(n) if n > 0 => Some(n),
-        _ => {
-            diags.push(
-                Diagnostic::error(format!("`{field}` must be a positive integer"))
-                    .at(Some(loc_of(file, v)))
-                    .label(format!("found {}", v.get_ref()))
-                    .help(format!("leave `{field}` out when the figure is unknown")),
-            );
-            None
-        }
-    }
-}
-
-fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) -> Option<Dataset> {
-    let raw = entry.into_inner();
-    let id_loc = loc_of(file, &raw.id);
-    let before = diags.error_count();
-    let samples = positive(file, "samples", &raw.samples, diags);
-    let bytes = positive(file, "bytes", &raw.bytes, diags);
-    let hours = positive(file, "hours", &raw.hours, diags);
-    let tokens = positive(file, "tokens", &raw.tokens, diags);
-    for lang in &raw.languages {
-        let l = lang.get_ref();
-        let ok = l == "multi" || (l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()));
-        if !ok {
-            diags.push(
-                Diagnostic::error(format!("invalid language `{l}`"))
-                    .at(Some(loc_of(file, lang)))
-                    .help("use a two-letter ISO 639-1 code such as `en` or `zh`, or `multi`"),
-            );
-        }
-    }
-    if raw.stages.is_empty() {
-        diags.push(
-            Diagnostic::error(format!("dataset `{}` names no stage", raw.id.get_ref()))
-                .at(Some(id_loc.clone()))
-                .help("add `stages = [...]` with pretrain, sft, preference or eval"),
-        );
-    }
-    let source = match raw.source {
-        Some(s) if !s.trim().is_empty() => s,
-        _ => {
-            diags.push(
-                Diagnostic::error(format!("dataset `{}` has no `source`", raw.id.get_ref()))
-                    .at(Some(id_loc.clone()))
-                    .help("say where its figures were read: paper table, dataset card or repository"),
-            );
-            String::new()
-        }
-    };
-    let components = raw.components.as_ref().map(|list| {
-        if list.get_ref().is_empty() {
-            diags.push(
-                Diagnostic::error(format!("composite `{}` has no components", raw.id.get_ref()))
-                    .at(Some(loc_of(file, list)))
-                    .help("list its parts, or leave `components` out for a plain dataset"),
-            );
-        }
-        list.get_ref()
-            .iter()
-            .map(|c| {
-                let c_ref = c.get_ref();
-                Component {
-                    dataset: c_ref.dataset.get_ref().clone(),
-                    samples: positive(file, "samples", &c_ref.samples, diags),
-                    loc: loc_of(file, c),
-                    dataset_loc: loc_of(file, &c_ref.dataset),
-                }
-            })
-            .collect::<Vec<_>>()
-    });
-    if diags.error_count() > before {
-        return None;
-    }
-    Some(Dataset {
-        id: raw.id.get_ref().clone(),
-        name: raw.name.into_inner(),
-        aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
-        stages: raw.stages,
-        modalities: raw.modalities,
-        languages: raw.languages.into_iter().map(Spanned::into_inner).collect(),
-        samples,
-        unit: raw.unit,
-        approx: raw.approx,
-        reported: raw.reported,
-        bytes,
-        hours,
-        tokens,
-        generated_by: raw.generated_by,
-        image_sources_locs: raw.image_sources.iter().map(|s| loc_of(file, s)).collect(),
-        image_sources: raw.image_sources.into_iter().map(Spanned::into_inner).collect(),
-        license: raw.license,
-        publisher: raw.publisher,
-        links: raw.links,
-        source,
-        description: raw.description,
-        notes: raw.notes,
-        variant_of_loc: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
-        variant_of: raw.variant_of.map(Spanned::into_inner),
-        tasks: raw.tasks,
-        text_tokens: raw.text_tokens,
-        components_loc: raw.components.as_ref().map(|c| loc_of(file, c)),
-        components,
-        samples_loc: raw.samples.as_ref().map(|s| loc_of(file, s)),
-        loc: id_loc,
-    })
-}
-
-/// Lowercase letters and digits only: `LLaVA_Instruct-150K` → `llavainstruct150k`.
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-}
-
-/// Datasets whose id, name, alias or publisher contains `text`, forgiving
-/// case and punctuation; exact id or alias matches first.
-pub fn search<'a>(catalog: &'a Catalog, text: &str) -> Vec<&'a Dataset> {
-    let needle = squash(text);
-    let mut hits: Vec<(u8, &Dataset)> = catalog
-        .iter()
-        .filter_map(|d| {
-            let names = std::iter::once(d.id.as_str())
-                .chain(std::iter::once(d.name.as_str()))
-                .chain(d.aliases.iter().map(String::as_str));
-            let mut rank = None;
-            for n in names {
-                let s = squash(n);
-                if s == needle {
-                    rank = Some(0);
-                    break;
-                }
-                if s.contains(&needle) {
-                    rank = rank.or(Some(1));
-                }
+    /// The dataset a chain of `variant_of` leads to: the source dataset.
+    /// A cycle (reported by `check`) stops the walk where it closes.
+    pub fn source_of(&self, ix: DsId) -> DsId {
+        let mut cur = ix;
+        let mut steps = 0;
+        while let Some(next) = self.get(cur).at.variant_of_ix {
+            steps += 1;
+            if next == ix || steps > self.datasets.len() {
+                break;
             }
-            if rank.is_none() && d.publisher.as_deref().is_some_and(|p| squash(p).contains(&needle)) {
-                rank = Some(2);
-            }
-            rank.map(|r| (r, d))
-        })
-        .collect();
-    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    hits.into_iter().map(|(_, d)| d).collect()
+            cur = next;
+        }
+        cur
+    }
 }

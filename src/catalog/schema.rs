@@ -1,6 +1,7 @@
 //! The catalog file exactly as written: raw serde types, every key known.
 
 use crate::id::Id;
+use crate::schema::Count;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -24,15 +25,15 @@ pub struct RawDataset {
     pub modalities: Vec<Modality>,
     #[serde(default)]
     pub languages: Vec<Spanned<String>>,
-    pub samples: Option<Spanned<i64>>,
+    pub samples: Option<Spanned<Count>>,
     pub unit: Option<String>,
     #[serde(default)]
     pub approx: bool,
     #[serde(default)]
     pub reported: Vec<String>,
-    pub bytes: Option<Spanned<i64>>,
-    pub hours: Option<Spanned<i64>>,
-    pub tokens: Option<Spanned<i64>>,
+    pub bytes: Option<Spanned<Count>>,
+    pub hours: Option<Spanned<Count>>,
+    pub tokens: Option<Spanned<Count>>,
     #[serde(default)]
     pub generated_by: Vec<String>,
     #[serde(default)]
@@ -99,11 +100,77 @@ pub enum Task {
     ThreeD,
 }
 
+impl Task {
+    pub const ALL: [Task; 26] = [
+        Task::Caption,
+        Task::Vqa,
+        Task::Ocr,
+        Task::Doc,
+        Task::Chart,
+        Task::Table,
+        Task::Diagram,
+        Task::Grounding,
+        Task::Math,
+        Task::Science,
+        Task::Code,
+        Task::Reasoning,
+        Task::Knowledge,
+        Task::Conversation,
+        Task::Instruction,
+        Task::Preference,
+        Task::Text,
+        Task::VideoCaption,
+        Task::VideoQa,
+        Task::Audio,
+        Task::Interleaved,
+        Task::MultiImage,
+        Task::Gui,
+        Task::Medical,
+        Task::Safety,
+        Task::ThreeD,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Caption => "caption",
+            Task::Vqa => "vqa",
+            Task::Ocr => "ocr",
+            Task::Doc => "doc",
+            Task::Chart => "chart",
+            Task::Table => "table",
+            Task::Diagram => "diagram",
+            Task::Grounding => "grounding",
+            Task::Math => "math",
+            Task::Science => "science",
+            Task::Code => "code",
+            Task::Reasoning => "reasoning",
+            Task::Knowledge => "knowledge",
+            Task::Conversation => "conversation",
+            Task::Instruction => "instruction",
+            Task::Preference => "preference",
+            Task::Text => "text",
+            Task::VideoCaption => "video-caption",
+            Task::VideoQa => "video-qa",
+            Task::Audio => "audio",
+            Task::Interleaved => "interleaved",
+            Task::MultiImage => "multi-image",
+            Task::Gui => "gui",
+            Task::Medical => "medical",
+            Task::Safety => "safety",
+            Task::ThreeD => "3d",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Task> {
+        Task::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawComponent {
     pub dataset: Spanned<String>,
-    pub samples: Option<Spanned<i64>>,
+    pub samples: Option<Spanned<Count>>,
 }
 
 /// Where to find a dataset. Only these keys are known.
@@ -137,9 +204,7 @@ impl Links {
 }
 
 /// A training stage a dataset serves, or `eval` for benchmarks.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DatasetStage {
     Pretrain,
@@ -148,9 +213,7 @@ pub enum DatasetStage {
     Eval,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
 pub enum Modality {
     #[serde(rename = "text")]
     Text,
@@ -161,16 +224,28 @@ pub enum Modality {
     #[serde(rename = "audio")]
     Audio,
     #[serde(rename = "multi-image")]
-    #[value(name = "multi-image")]
     MultiImage,
     #[serde(rename = "interleaved")]
     Interleaved,
     #[serde(rename = "3d")]
-    #[value(name = "3d")]
     ThreeD,
 }
 
 impl Modality {
+    pub const ALL: [Modality; 7] = [
+        Modality::Text,
+        Modality::Image,
+        Modality::Video,
+        Modality::Audio,
+        Modality::MultiImage,
+        Modality::Interleaved,
+        Modality::ThreeD,
+    ];
+
+    pub fn parse(s: &str) -> Option<Modality> {
+        Modality::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Modality::Text => "text",
@@ -185,6 +260,13 @@ impl Modality {
 }
 
 impl DatasetStage {
+    pub const ALL: [DatasetStage; 4] =
+        [DatasetStage::Pretrain, DatasetStage::Sft, DatasetStage::Preference, DatasetStage::Eval];
+
+    pub fn parse(s: &str) -> Option<DatasetStage> {
+        DatasetStage::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DatasetStage::Pretrain => "pretrain",

@@ -1,226 +1,430 @@
-//! Composite datasets resolved to their leaves, once per dataset.
+//! Composite datasets split over their leaves, once per stage, for all the
+//! stage's entries together.
 //!
-//! Each dataset gets an [`Expansion`]: its effective size and, per leaf, how
-//! many samples of that leaf it holds (an exact rational, since a composite
-//! may hold a subset of a child composite), how many paths reach the leaf and
-//! the two smallest chains of composites on the way. Datasets are processed
-//! children first (topological order), each from its direct components only,
-//! so the cost grows with the number of edges times the leaves per node,
-//! never with the number of paths: 60 levels of shared diamonds (2^60 paths)
-//! take a few thousand steps.
+//! The walk goes down from the entries in topological order (parents before
+//! children): a composite holding n of a child passes it mass × n ÷ its
+//! total, exactly, so a leaf's exact share is known however deep the
+//! nesting; the exact shares are then rounded in one step (largest
+//! remainder), so the leaves add up to the stage's count exactly. Cost: the
+//! edges of the part of the catalog the stage reaches, never the number of
+//! paths (a diamond of 1,000 levels has 2^1,000 paths and 2,000 edges).
 
-use crate::catalog::{Catalog, Dataset};
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::id::Id;
-use crate::num::int;
-use crate::plan::graph::{Node, Resolved};
+use super::model::PathCount;
+use super::sizes::Sizes;
+use crate::catalog::{Catalog, DsId};
+use crate::diag::{codes, Diagnostic, Diagnostics, Subject};
+use crate::num::{apportion, int, to_count};
+use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::Zero;
-use std::collections::BTreeMap;
+use num_traits::{Signed, Zero};
+use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-/// How a leaf sits inside a dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeafPart {
-    /// Samples of the leaf the dataset holds; `None` when unknown.
-    pub amount: Option<BigRational>,
-    /// Number of distinct chains from the dataset down to the leaf.
-    pub paths: u128,
-    /// The smallest chains (at most two), each the composites passed through,
-    /// starting with the dataset itself; empty for the leaf itself.
-    pub chains: Vec<Vec<Id>>,
-    /// The amount rests on a rounded ("about") figure.
-    pub approx: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Expansion {
-    /// Samples of the dataset: its own figure, or for a composite the sum of
-    /// its components; the stated figure where a component is unknown, or
-    /// where it is exact and the components' sum rests on rounded figures.
-    pub size: Option<u64>,
-    /// The size rests on a rounded ("about") figure somewhere.
-    pub approx: bool,
-    pub leaves: BTreeMap<Id, LeafPart>,
-}
-
-impl Expansion {
-    /// What one sample of the dataset holds of each leaf: 1 ÷ the sum of the
-    /// leaf amounts when all are known (so k samples split into exactly k),
-    /// else 1 ÷ the size; `None` when neither is known.
-    pub fn per_sample(&self, size: Option<u64>) -> Option<BigRational> {
-        let all: Option<BigRational> = self.leaves.values().map(|p| p.amount.clone()).sum();
-        let denom = match all {
-            Some(t) if !t.is_zero() => t,
-            _ => int(size.filter(|&s| s > 0)?),
-        };
-        Some(BigRational::from_integer(1.into()) / denom)
-    }
-}
-
-/// Expansions of every dataset in the catalog.
+/// What a walk from some datasets reaches through components.
 #[derive(Debug, Default)]
-pub struct Expansions {
-    map: BTreeMap<Id, Expansion>,
+pub struct Reach {
+    /// Every dataset reached, children before parents.
+    pub postorder: Vec<DsId>,
+    /// Datasets on a cycle of components (reported).
+    pub cyclic: FxHashSet<DsId>,
 }
 
-impl Expansions {
-    pub fn get(&self, id: &Id) -> &Expansion {
-        static EMPTY: std::sync::OnceLock<Expansion> = std::sync::OnceLock::new();
-        self.map.get(id).unwrap_or_else(|| EMPTY.get_or_init(Expansion::default))
-    }
-
-    /// Computes all expansions, children before parents.
-    pub fn build(catalog: &Catalog, resolved: &Resolved, diags: &mut Diagnostics) -> Expansions {
-        let mut out = Expansions::default();
-        let order = match petgraph::algo::toposort(&resolved.graph, None) {
-            Ok(order) => order,
-            Err(_) => return out, // cycles were reported while building the graph
-        };
-        for ix in order.into_iter().rev() {
-            if let Node::Dataset(id) = &resolved.graph[ix] {
-                if let Some(ds) = catalog.get(id.as_str()) {
-                    let exp = out.expand(catalog, ds, diags);
-                    out.map.insert(id.clone(), exp);
+/// Walks from `roots` through components with an explicit stack. Cycles are
+/// reported once each, the shortest cycle through the smallest id of each
+/// strongly connected part, so the message does not depend on the order of
+/// the files.
+pub fn reach(catalog: &Catalog, roots: impl IntoIterator<Item = DsId>, diags: &mut Diagnostics) -> Reach {
+    // 1 on the stack, 2 done
+    let mut state: FxHashMap<DsId, u8> = FxHashMap::default();
+    let mut out = Reach::default();
+    let mut stack: Vec<(DsId, usize)> = Vec::new();
+    let mut found_cycle = false;
+    for root in roots {
+        if state.contains_key(&root) {
+            continue;
+        }
+        state.insert(root, 1);
+        stack.push((root, 0));
+        while let Some((node, i)) = stack.last_mut() {
+            let node = *node;
+            let comps = catalog.get(node).components.as_deref().unwrap_or(&[]);
+            if *i < comps.len() {
+                let child = comps[*i].child;
+                *i += 1;
+                if let Some(c) = child {
+                    match state.get(&c) {
+                        None => {
+                            state.insert(c, 1);
+                            stack.push((c, 0));
+                        }
+                        Some(1) => found_cycle = true,
+                        _ => {}
+                    }
                 }
+            } else {
+                state.insert(node, 2);
+                out.postorder.push(node);
+                stack.pop();
             }
-        }
-        out
-    }
-
-    fn expand(&self, catalog: &Catalog, ds: &Dataset, diags: &mut Diagnostics) -> Expansion {
-        let Some(components) = &ds.components else {
-            let part =
-                LeafPart { amount: ds.samples.map(int), paths: 1, chains: vec![vec![]], approx: ds.approx };
-            return Expansion {
-                size: ds.samples,
-                approx: ds.approx,
-                leaves: BTreeMap::from([(ds.id.clone(), part)]),
-            };
-        };
-        let mut leaves: BTreeMap<Id, LeafPart> = BTreeMap::new();
-        let mut sum: Option<u64> = Some(0);
-        let mut sum_approx = false;
-        let mut overflow = false;
-        for c in components {
-            let Some(child) = catalog.resolve(&c.dataset) else { continue };
-            let child_exp = self.get(&child.id);
-            let held = c.samples.or(child_exp.size);
-            sum_approx |= c.samples.is_none() && child_exp.approx;
-            sum = match (sum, held) {
-                (Some(s), Some(h)) => s.checked_add(h).or_else(|| {
-                    overflow = true;
-                    None
-                }),
-                _ => None,
-            };
-            for (leaf, part) in scaled(child, child_exp, c.samples) {
-                merge(&mut leaves, &ds.id, leaf, part);
-            }
-        }
-        if overflow {
-            diags.push(
-                Diagnostic::error(format!("the size of composite `{}` overflows 64 bits", ds.id))
-                    .at(ds.components_loc.clone())
-                    .label("these components add up to more than 18446744073709551615 samples")
-                    .help("check the component counts"),
-            );
-        }
-        let (size, approx) = self.check_stated(ds, sum, sum_approx, diags);
-        Expansion { size, approx, leaves }
-    }
-
-    /// A stated composite size must agree with its components.
-    fn check_stated(
-        &self,
-        ds: &Dataset,
-        sum: Option<u64>,
-        sum_approx: bool,
-        diags: &mut Diagnostics,
-    ) -> (Option<u64>, bool) {
-        match (ds.samples, sum) {
-            (Some(stated), Some(sum)) if stated != sum && sum_approx && !ds.approx => {
-                diags.push(
-                    Diagnostic::warning(format!(
-                        "composite `{}` states {stated} samples; its components, some of them rounded, add up to {sum}",
-                        ds.id
-                    ))
-                    .at(ds.samples_loc.clone())
-                    .label("exact figure kept")
-                    .help("the planner uses the exact figure and splits it in the components' proportions"),
-                );
-                (Some(stated), false)
-            }
-            (Some(stated), Some(sum)) if stated != sum => {
-                let d = if ds.approx { Diagnostic::warning("") } else { Diagnostic::error("") };
-                diags.push(Diagnostic {
-                    message: format!(
-                        "composite `{}` states {stated} samples but its components add up to {sum}",
-                        ds.id
-                    ),
-                    ..d.at(ds.samples_loc.clone()).label("stated here").help(if ds.approx {
-                        "the figure is marked approx; the planner uses the components' sum"
-                    } else {
-                        "fix the figure or a component, or set `approx = true` if the figure is rounded"
-                    })
-                });
-                (Some(sum), sum_approx)
-            }
-            (_, Some(sum)) => (Some(sum), sum_approx),
-            (stated, None) => (stated, ds.approx),
         }
     }
+    if found_cycle {
+        report_cycles(catalog, &out.postorder, &mut out.cyclic, diags);
+    }
+    out
 }
 
-/// The leaves a component brings: the whole child, or `samples` of it.
-fn scaled(child: &Dataset, exp: &Expansion, samples: Option<u64>) -> Vec<(Id, LeafPart)> {
-    let factor = match (samples, child.is_composite(), exp.size) {
-        (None, _, _) => Some(None),
-        (Some(n), false, _) => {
-            let part = LeafPart { amount: Some(int(n)), paths: 1, chains: vec![vec![]], approx: false };
-            return vec![(child.id.clone(), part)];
+/// The strongly connected parts of the reached sub-graph (petgraph's
+/// iterative Kosaraju), each reported with a shortest cycle.
+fn report_cycles(catalog: &Catalog, nodes: &[DsId], cyclic: &mut FxHashSet<DsId>, diags: &mut Diagnostics) {
+    let mut g: DiGraph<DsId, ()> = DiGraph::new();
+    let index: FxHashMap<DsId, NodeIndex> = nodes.iter().map(|&d| (d, g.add_node(d))).collect();
+    for &d in nodes {
+        for c in catalog.get(d).components.iter().flatten() {
+            if let Some(t) = c.child.and_then(|ch| index.get(&ch)) {
+                g.add_edge(index[&d], *t, ());
+            }
         }
-        (Some(n), true, size) => exp.per_sample(size).map(|f| Some(f * int(n))),
-    };
-    exp.leaves
-        .iter()
-        .map(|(leaf, part)| {
-            let amount = match &factor {
-                Some(None) => part.amount.clone(),
-                Some(Some(f)) => part.amount.as_ref().map(|a| a * f),
-                None => None,
-            };
-            (leaf.clone(), LeafPart { amount, ..part.clone() })
+    }
+    let mut sccs: Vec<Vec<DsId>> = petgraph::algo::kosaraju_scc(&g)
+        .into_iter()
+        .map(|scc| scc.into_iter().map(|n| g[n]).collect::<Vec<_>>())
+        .filter(|scc: &Vec<DsId>| {
+            scc.len() > 1 || catalog.get(scc[0]).components.iter().flatten().any(|c| c.child == Some(scc[0]))
         })
-        .collect()
-}
-
-/// Adds a child's leaf to the parent's, prefixing the parent's id to chains.
-fn merge(leaves: &mut BTreeMap<Id, LeafPart>, parent: &Id, leaf: Id, part: LeafPart) {
-    let chains: Vec<Vec<Id>> =
-        part.chains.into_iter().map(|c| std::iter::once(parent.clone()).chain(c).collect()).collect();
-    match leaves.get_mut(&leaf) {
-        None => {
-            leaves.insert(
-                leaf,
-                LeafPart { amount: part.amount, paths: part.paths, chains, approx: part.approx },
-            );
-        }
-        Some(have) => {
-            have.amount = match (have.amount.take(), part.amount) {
-                (Some(a), Some(b)) => Some(a + b),
-                _ => None,
-            };
-            have.paths = have.paths.saturating_add(part.paths);
-            have.approx |= part.approx;
-            have.chains.extend(chains);
-            keep_smallest(&mut have.chains);
-        }
+        .collect();
+    let id = |d: DsId| catalog.get(d).id.as_str();
+    for scc in &mut sccs {
+        scc.sort_by(|a, b| id(*a).cmp(id(*b)));
+    }
+    sccs.sort_by(|a, b| id(a[0]).cmp(id(b[0])));
+    for scc in sccs {
+        cyclic.extend(scc.iter().copied());
+        let members: FxHashSet<DsId> = scc.iter().copied().collect();
+        let path = shortest_cycle(catalog, scc[0], &members);
+        let names: Vec<String> = path.iter().map(|d| format!("`{}`", id(*d))).collect();
+        let first = catalog.get(path[0]);
+        let loc = first
+            .components
+            .iter()
+            .flatten()
+            .find(|c| c.child == path.get(1).copied())
+            .map(|c| c.dataset_loc.clone());
+        diags.push(
+            super::graph::cycle_error(&names, loc, "contains").about(Subject::Dataset(first.id.to_string())),
+        );
     }
 }
 
-/// Keeps the two smallest distinct chains.
-pub fn keep_smallest(chains: &mut Vec<Vec<Id>>) {
-    chains.sort();
-    chains.dedup();
-    chains.truncate(2);
+/// Breadth-first from `start` back to itself inside one strongly connected
+/// part; children in id order, so the cycle shown is a shortest one, always
+/// the same.
+fn shortest_cycle(catalog: &Catalog, start: DsId, members: &FxHashSet<DsId>) -> Vec<DsId> {
+    let id = |d: DsId| catalog.get(d).id.as_str();
+    let mut prev: FxHashMap<DsId, DsId> = FxHashMap::default();
+    let mut queue = std::collections::VecDeque::from([start]);
+    'bfs: while let Some(n) = queue.pop_front() {
+        let mut next: Vec<DsId> = catalog
+            .get(n)
+            .components
+            .iter()
+            .flatten()
+            .filter_map(|c| c.child)
+            .filter(|c| members.contains(c))
+            .collect();
+        next.sort_by(|a, b| id(*a).cmp(id(*b)));
+        for t in next {
+            if let std::collections::hash_map::Entry::Vacant(v) = prev.entry(t) {
+                v.insert(n);
+                if t == start {
+                    break 'bfs;
+                }
+                queue.push_back(t);
+            }
+        }
+    }
+    let mut rev = vec![start];
+    let mut cur = start;
+    while let Some(&p) = prev.get(&cur) {
+        rev.push(p);
+        cur = p;
+        if cur == start || rev.len() > members.len() + 1 {
+            break;
+        }
+    }
+    rev.reverse();
+    rev
+}
+
+/// What one entry brings to the split: its dataset and counts.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub ds: DsId,
+    /// Samples drawn per pass; `None` when unknown.
+    pub taken: Option<u64>,
+    /// Distinct samples; `None` when unknown.
+    pub unique: Option<u64>,
+    pub approx: bool,
+}
+
+/// One leaf dataset of a stage.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    pub ds: DsId,
+    pub taken: Option<u64>,
+    pub unique: Option<u64>,
+    pub approx: bool,
+    /// Composites passed through, outermost first.
+    pub via: Vec<DsId>,
+    pub paths: PathCount,
+}
+
+/// The leaves of a stage and what cannot be credited to any of them.
+#[derive(Debug, Default)]
+pub struct Split {
+    pub leaves: Vec<Leaf>,
+    pub unattributed_taken: u64,
+    pub unattributed_unique: u64,
+    pub unattributed_approx: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    ds: DsId,
+    taken: BigRational,
+    unique: BigRational,
+    unknown: bool,
+    approx: bool,
+    paths: PathCount,
+    /// Depth of the best chain and the composite above on it.
+    depth: u32,
+    pred: Option<usize>,
+    /// Composites (local indexes) that contain this node, and whether an
+    /// entry names it directly.
+    parents: Vec<usize>,
+    direct: u32,
+}
+
+/// Splits the entries of a stage over their leaves. `reach` must be the
+/// walk from these entries' datasets, with sizes filled for all of it.
+pub fn split(catalog: &Catalog, sizes: &Sizes, reach: &Reach, roots: &[Root], diags: &mut Diagnostics) -> Split {
+    let order: Vec<DsId> = reach.postorder.iter().rev().copied().filter(|d| !reach.cyclic.contains(d)).collect();
+    let local: FxHashMap<DsId, usize> = order.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let zero = BigRational::zero();
+    let mut nodes: Vec<Node> = order
+        .iter()
+        .map(|&ds| Node {
+            ds,
+            taken: zero.clone(),
+            unique: zero.clone(),
+            unknown: false,
+            approx: false,
+            paths: PathCount::Exact(0),
+            depth: u32::MAX,
+            pred: None,
+            parents: Vec::new(),
+            direct: 0,
+        })
+        .collect();
+    let mut total_taken: u128 = 0;
+    let mut total_unique: u128 = 0;
+    for r in roots {
+        let Some(&i) = local.get(&r.ds) else { continue };
+        let n = &mut nodes[i];
+        match (r.taken, r.unique) {
+            (Some(t), Some(u)) => {
+                n.taken += int(t);
+                n.unique += int(u);
+                total_taken += u128::from(t);
+                total_unique += u128::from(u);
+            }
+            _ => n.unknown = true,
+        }
+        n.approx |= r.approx;
+        n.paths = n.paths.add(PathCount::Exact(1));
+        n.depth = 0;
+        n.direct += 1;
+    }
+    let mut unattr_t = zero.clone();
+    let mut unattr_u = zero.clone();
+    let mut unattr_approx = false;
+    for i in 0..nodes.len() {
+        let ds = catalog.get(nodes[i].ds);
+        let Some(components) = &ds.components else { continue };
+        if nodes[i].paths == PathCount::Exact(0) && !nodes[i].unknown && nodes[i].taken.is_zero() {
+            continue; // not reached by this stage's entries
+        }
+        let size = sizes.get(nodes[i].ds);
+        let (taken, unique) = (nodes[i].taken.clone(), nodes[i].unique.clone());
+        let mut passed_t = zero.clone();
+        let mut passed_u = zero.clone();
+        let denom = size.denom.filter(|&d| d > 0);
+        let known_held: u128 = components
+            .iter()
+            .filter_map(|c| c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)))
+            .map(u128::from)
+            .sum();
+        let denom = denom.map(|d| u128::from(d).max(known_held));
+        for c in components {
+            let Some(&ci) = c.child.and_then(|ch| local.get(&ch)) else { continue };
+            let held = c.samples.or_else(|| sizes.get(nodes[ci].ds).size);
+            let part_approx = c.samples.is_none() && sizes.get(nodes[ci].ds).approx;
+            let (node_unknown, node_approx, node_paths, node_depth) =
+                (nodes[i].unknown, nodes[i].approx, nodes[i].paths, nodes[i].depth);
+            let child = &mut nodes[ci];
+            child.parents.push(i);
+            child.unknown |= node_unknown;
+            child.approx |= node_approx || part_approx;
+            child.paths = child.paths.add(node_paths);
+            let depth = node_depth.saturating_add(1);
+            let better = depth < child.depth
+                || (depth == child.depth
+                    && child.pred.is_some_and(|p| catalog.get(order[i]).id < catalog.get(order[p]).id));
+            if better {
+                child.depth = depth;
+                child.pred = Some(i);
+            }
+            match (held, denom) {
+                (Some(h), Some(d)) => {
+                    let f = BigRational::new(BigInt::from(h), BigInt::from(d));
+                    let (t, u) = (&taken * &f, &unique * &f);
+                    passed_t += &t;
+                    passed_u += &u;
+                    child.taken += t;
+                    child.unique += u;
+                }
+                _ => child.unknown = true,
+            }
+        }
+        // What the known parts do not take: credited to no leaf.
+        let rest_t = &taken - &passed_t;
+        let rest_u = &unique - &passed_u;
+        if rest_t.is_positive() || rest_u.is_positive() {
+            unattr_t += rest_t;
+            unattr_u += rest_u;
+            unattr_approx |= nodes[i].approx || size.approx;
+        }
+    }
+    // Leaves: the datasets reached that are not composites.
+    let mut leaf_ix: Vec<usize> =
+        (0..nodes.len()).filter(|&i| !catalog.get(nodes[i].ds).is_composite() && reached(&nodes[i])).collect();
+    leaf_ix.sort_by(|&a, &b| catalog.get(nodes[a].ds).id.cmp(&catalog.get(nodes[b].ds).id));
+    // Known mass of a leaf that is also reached by an unknown path cannot
+    // be shown as its count: it goes to the rest.
+    for &i in &leaf_ix {
+        if nodes[i].unknown {
+            unattr_t += nodes[i].taken.clone();
+            unattr_u += nodes[i].unique.clone();
+        }
+    }
+    let known: Vec<usize> = leaf_ix.iter().copied().filter(|&i| !nodes[i].unknown).collect();
+    let round = |total: u128, masses: Vec<BigRational>, rest: BigRational| -> (Vec<Option<u64>>, u64) {
+        let mut exact = masses;
+        exact.push(rest);
+        // The rest comes last in ties: after every leaf id.
+        let n = exact.len();
+        let counts = apportion(&BigInt::from(total), &exact, |a, b| {
+            let key = |x: usize| (x == n - 1, if x < n - 1 { catalog.get(nodes[known[x]].ds).id.as_str() } else { "" });
+            key(a).cmp(&key(b))
+        });
+        let mut out: Vec<Option<u64>> = counts.iter().map(to_count).collect();
+        let rest = out.pop().flatten().unwrap_or(0);
+        (out, rest)
+    };
+    let (taken, rest_t) = round(total_taken, known.iter().map(|&i| nodes[i].taken.clone()).collect(), unattr_t);
+    let (unique, rest_u) = round(total_unique, known.iter().map(|&i| nodes[i].unique.clone()).collect(), unattr_u);
+    let mut counts: FxHashMap<usize, (Option<u64>, Option<u64>)> = FxHashMap::default();
+    for (k, &i) in known.iter().enumerate() {
+        counts.insert(i, (taken[k], unique[k]));
+    }
+    let mut split = Split {
+        leaves: Vec::with_capacity(leaf_ix.len()),
+        unattributed_taken: rest_t,
+        unattributed_unique: rest_u,
+        unattributed_approx: unattr_approx,
+    };
+    for &i in &leaf_ix {
+        let (t, u) = counts.get(&i).copied().unwrap_or((None, None));
+        let n = &nodes[i];
+        split.leaves.push(Leaf {
+            ds: n.ds,
+            taken: t,
+            unique: u,
+            approx: n.approx,
+            via: chain(&nodes, i),
+            paths: n.paths,
+        });
+        if n.paths.more_than_one() {
+            diags.push(counted_twice(catalog, &nodes, i));
+        }
+    }
+    split
+}
+
+fn reached(n: &Node) -> bool {
+    n.paths != PathCount::Exact(0) || n.unknown || !n.taken.is_zero()
+}
+
+/// The composites on the best chain down to node `i`, outermost first.
+fn chain(nodes: &[Node], i: usize) -> Vec<DsId> {
+    let mut out = Vec::new();
+    let mut cur = nodes[i].pred;
+    while let Some(p) = cur {
+        out.push(nodes[p].ds);
+        cur = nodes[p].pred;
+        if out.len() > nodes.len() {
+            break;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// A second chain to node `i`: at the lowest node of its best chain that
+/// has another way in (another composite holding it, or an entry naming it
+/// directly), that way.
+fn second_chain(nodes: &[Node], i: usize) -> Option<Vec<DsId>> {
+    let best = chain(nodes, i);
+    let k = best.len();
+    for j in 0..=k {
+        // n_0 is the leaf, n_j (j ≥ 1) the composite best[k - j]
+        let cur = if j == 0 { i } else { *nodes.iter().position(|n| n.ds == best[k - j]).as_ref()? };
+        let n = &nodes[cur];
+        let from_here: Vec<DsId> = if j == 0 { Vec::new() } else { best[k - j..].to_vec() };
+        if let Some(&p) = n.parents.iter().find(|&&p| Some(p) != n.pred) {
+            let mut c = chain(nodes, p);
+            c.push(nodes[p].ds);
+            c.extend(from_here);
+            return Some(c);
+        }
+        if (n.direct > 0 && n.pred.is_some()) || n.direct > 1 {
+            return Some(from_here);
+        }
+    }
+    None
+}
+
+fn counted_twice(catalog: &Catalog, nodes: &[Node], i: usize) -> Diagnostic {
+    let leaf = catalog.get(nodes[i].ds);
+    let show = |c: Vec<DsId>| {
+        let mut parts: Vec<&str> = c.iter().map(|d| catalog.get(*d).id.as_str()).collect();
+        parts.push(leaf.id.as_str());
+        format!("`{}`", parts.join(" → "))
+    };
+    let first = show(chain(nodes, i));
+    let second = second_chain(nodes, i).map(show);
+    let shown = match second {
+        Some(s) if s != first => format!("{first} and {s}"),
+        _ => first,
+    };
+    let more = match nodes[i].paths {
+        PathCount::Exact(n) if n > 2 => format!(" and {} more", crate::report::count(n - 2)),
+        PathCount::Over => " and more".to_string(),
+        _ => String::new(),
+    };
+    Diagnostic::warning(
+        codes::COUNTED_TWICE,
+        format!("`{}` is reached {} times in this stage ({shown}{more}); it is probably counted twice", leaf.id, nodes[i].paths),
+    )
+    .help("take the leaf from one place only, or check that the composites really hold different samples of it")
 }

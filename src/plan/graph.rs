@@ -1,357 +1,423 @@
-//! The dependency graph: one petgraph graph over recipes, stages and
-//! datasets. Edges say what must be known before what: a recipe extends a
-//! recipe, a stage comes after a stage, includes a stage, inherits a stage
-//! from the parent recipe, uses a dataset; a dataset contains a dataset.
+//! How recipes fit together: `extends` (a recipe inherits its parent's
+//! stages, replacing those it redefines), `include` (a stage starts from
+//! another stage's mix) and `after` (the training order of a recipe's
+//! stages). Each is resolved with work lists, never recursion, so a chain of
+//! any length costs its length: `extends` and `include` are functional
+//! graphs (one target each), walked once with three colours.
 //!
-//! Cycles are rejected with the whole cycle spelled out (`tarjan_scc` finds
-//! the strongly connected parts; a walk inside one recovers the path).
+//! A stage is planned once per definition ([`StageKey`]): a stage a recipe
+//! inherits is the same stage in every recipe that inherits it.
 
-use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::diag::{codes, suggest, Diagnostic, Diagnostics, Loc, Subject};
 use crate::id::Id;
 use crate::load::Inputs;
-use crate::recipe::{Recipe, Stage};
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use crate::recipe::{RecipeIx, Stage};
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::collections::BinaryHeap;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Node {
-    Recipe(Id),
-    Stage(Id, Id),
-    Dataset(Id),
+/// One stage definition: the recipe whose file writes it and its index there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StageKey {
+    pub recipe: RecipeIx,
+    pub stage: u32,
 }
 
-impl fmt::Display for Node {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Node::Recipe(r) => write!(f, "recipe {r}"),
-            Node::Stage(r, s) => write!(f, "stage {r}:{s}"),
-            Node::Dataset(d) => write!(f, "dataset {d}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EdgeKind {
-    Extends,
-    Has,
-    Inherits,
-    After,
-    Includes,
-    Uses,
-    Contains,
-}
-
-impl fmt::Display for EdgeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EdgeKind::Extends => "extends",
-            EdgeKind::Has => "has",
-            EdgeKind::Inherits => "inherits",
-            EdgeKind::After => "after",
-            EdgeKind::Includes => "includes",
-            EdgeKind::Uses => "uses",
-            EdgeKind::Contains => "contains",
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Edge {
-    pub kind: EdgeKind,
-    pub loc: Option<Loc>,
-}
-
-/// A stage as a recipe sees it after `extends`: defined by `owner`.
-#[derive(Debug, Clone)]
-pub struct EffStage<'a> {
-    pub owner: &'a Id,
-    pub stage: &'a Stage,
-}
-
-/// The graph plus what was resolved while building it.
+/// `extends` and `include` resolved, with the problems found.
 pub struct Resolved<'a> {
-    pub graph: DiGraph<Node, Edge>,
-    index: BTreeMap<Node, NodeIndex>,
-    /// Each recipe's stages in training order.
-    pub stages: BTreeMap<Id, Vec<EffStage<'a>>>,
-    /// Cycles already reported (by their smallest node), so a second pass
-    /// over the grown graph does not report them again.
-    reported: BTreeSet<Node>,
+    inputs: &'a Inputs,
+    /// The parent of each recipe; `None` without `extends`, or when the
+    /// parent is unknown or on a cycle (both reported).
+    parent: Vec<Option<RecipeIx>>,
+    /// Recipes whose `extends` chain runs into a cycle.
+    cyclic: Vec<bool>,
+    /// Stage id → index, per recipe.
+    defines: Vec<FxHashMap<Id, u32>>,
+    /// The definition each stage's `include` resolves to.
+    include: FxHashMap<StageKey, StageKey>,
+    /// Stages whose `include` chain runs into a cycle.
+    include_cyclic: FxHashMap<StageKey, ()>,
+    /// (recipe, stage id) → the definition the recipe sees.
+    memo: RefCell<FxHashMap<(RecipeIx, Id), Option<StageKey>>>,
 }
 
 impl<'a> Resolved<'a> {
-    /// Builds the graph over everything loaded; problems go to `diags`.
+    /// Resolves every recipe's `extends` and every stage's `include`.
     pub fn build(inputs: &'a Inputs, diags: &mut Diagnostics) -> Resolved<'a> {
-        let mut r = Resolved {
-            graph: DiGraph::new(),
-            index: BTreeMap::new(),
-            stages: BTreeMap::new(),
-            reported: BTreeSet::new(),
-        };
-        r.add_datasets(inputs);
-        for recipe in inputs.recipes.iter() {
-            r.node(Node::Recipe(recipe.id.clone()));
-        }
-        for recipe in inputs.recipes.iter() {
-            if let Some((parent, loc)) = &recipe.extends {
-                if inputs.recipes.get(parent.as_str()).is_some() {
-                    r.edge(
-                        Node::Recipe(recipe.id.clone()),
-                        Node::Recipe(parent.clone()),
-                        EdgeKind::Extends,
-                        Some(loc.clone()),
-                    );
-                } else {
-                    diags.push(inputs.recipes.unknown(parent.as_str(), Some(loc.clone())));
+        let recipes = &inputs.recipes;
+        let n = recipes.len();
+        let mut parent = vec![None; n];
+        for r in recipes.ixs() {
+            let recipe = recipes.get(r);
+            if let Some((p, loc)) = &recipe.extends {
+                match recipes.lookup(p.as_str()) {
+                    Some(pix) => parent[r.ix()] = Some(pix),
+                    None => diags.push(
+                        recipes.unknown(p.as_str(), Some(loc.clone())).about(Subject::Recipe(recipe.id.to_string())),
+                    ),
                 }
             }
         }
-        let cyclic = r.report_cycles(diags);
-        for recipe in inputs.recipes.iter() {
-            if !cyclic.contains(&Node::Recipe(recipe.id.clone())) {
-                let eff = effective_stages(inputs, recipe);
-                r.stages.insert(recipe.id.clone(), eff);
-            }
-        }
-        r.add_stage_edges(inputs, diags);
-        r.report_cycles(diags);
-        r.order_stages();
-        r
-    }
-
-    fn node(&mut self, n: Node) -> NodeIndex {
-        if let Some(&i) = self.index.get(&n) {
-            return i;
-        }
-        let i = self.graph.add_node(n.clone());
-        self.index.insert(n, i);
-        i
-    }
-
-    fn edge(&mut self, from: Node, to: Node, kind: EdgeKind, loc: Option<Loc>) {
-        let (a, b) = (self.node(from), self.node(to));
-        self.graph.add_edge(a, b, Edge { kind, loc });
-    }
-
-    pub fn index_of(&self, n: &Node) -> Option<NodeIndex> {
-        self.index.get(n).copied()
-    }
-
-    fn add_datasets(&mut self, inputs: &Inputs) {
-        for ds in inputs.catalog.iter() {
-            self.node(Node::Dataset(ds.id.clone()));
-        }
-        for ds in inputs.catalog.iter() {
-            for c in ds.components.iter().flatten() {
-                if let Some(child) = inputs.catalog.resolve(&c.dataset) {
-                    self.edge(
-                        Node::Dataset(ds.id.clone()),
-                        Node::Dataset(child.id.clone()),
-                        EdgeKind::Contains,
-                        Some(c.dataset_loc.clone()),
-                    );
-                }
-            }
-        }
-    }
-
-    fn add_stage_edges(&mut self, inputs: &Inputs, diags: &mut Diagnostics) {
-        let stages = self.stages.clone();
-        for (rid, eff) in &stages {
-            let ids: BTreeSet<&Id> = eff.iter().map(|e| &e.stage.id).collect();
-            for e in eff {
-                let me = Node::Stage(rid.clone(), e.stage.id.clone());
-                self.edge(Node::Recipe(rid.clone()), me.clone(), EdgeKind::Has, None);
-                if e.owner != rid {
-                    let from = Node::Stage(e.owner.clone(), e.stage.id.clone());
-                    self.edge(me.clone(), from, EdgeKind::Inherits, None);
-                    continue;
-                }
-                for (after, loc) in &e.stage.after {
-                    if ids.contains(after) {
-                        self.edge(
-                            me.clone(),
-                            Node::Stage(rid.clone(), after.clone()),
-                            EdgeKind::After,
-                            Some(loc.clone()),
-                        );
-                    } else {
-                        diags.push(unknown_stage(rid, after, &ids, loc));
-                    }
-                }
-                if let Some(inc) = &e.stage.include {
-                    match stages.get(&inc.recipe) {
-                        Some(other) if other.iter().any(|s| s.stage.id == inc.stage) => self.edge(
-                            me.clone(),
-                            Node::Stage(inc.recipe.clone(), inc.stage.clone()),
-                            EdgeKind::Includes,
-                            Some(inc.loc.clone()),
-                        ),
-                        Some(other) => {
-                            let ids = other.iter().map(|s| &s.stage.id).collect();
-                            diags.push(unknown_stage(&inc.recipe, &inc.stage, &ids, &inc.loc));
-                        }
-                        None if inputs.recipes.get(inc.recipe.as_str()).is_none() => {
-                            diags.push(inputs.recipes.unknown(inc.recipe.as_str(), Some(inc.loc.clone())))
-                        }
-                        None => {}
-                    }
-                }
-                for entry in &e.stage.mix {
-                    self.edge(
-                        me.clone(),
-                        Node::Dataset(entry.dataset.clone()),
-                        EdgeKind::Uses,
-                        Some(entry.loc.clone()),
-                    );
-                }
-            }
-        }
-    }
-
-    /// Reports every cycle once; returns the nodes that lie on one.
-    fn report_cycles(&mut self, diags: &mut Diagnostics) -> BTreeSet<Node> {
-        let mut on_cycle = BTreeSet::new();
-        let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
-        sccs.iter_mut().for_each(|c| c.sort_by(|a, b| self.graph[*a].cmp(&self.graph[*b])));
-        sccs.sort_by(|a, b| self.graph[a[0]].cmp(&self.graph[b[0]]));
-        for scc in sccs {
-            let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
-            if scc.len() < 2 && !self_loop {
-                continue;
-            }
-            on_cycle.extend(scc.iter().map(|i| self.graph[*i].clone()));
-            if !self.reported.insert(self.graph[scc[0]].clone()) {
-                continue;
-            }
-            let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-            let path = self.cycle_path(scc[0], &members);
-            let names: Vec<String> = path.iter().map(|(n, _)| self.short(*n)).collect();
-            let loc = path.first().and_then(|(_, e)| e.clone());
-            let kind = path.first().and_then(|(n, _)| self.first_kind(*n, &members));
+        let defines = recipes
+            .ixs()
+            .map(|r| recipes.get(r).stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect())
+            .collect();
+        let (cycles, cyclic) = functional_cycles(n, |i| parent[i].map(RecipeIx::ix));
+        for cycle in cycles {
+            let names: Vec<String> = cycle.iter().map(|&i| format!("recipe `{}`", recipes.get(RecipeIx(i as u32)).id)).collect();
+            let first = recipes.get(RecipeIx(cycle[0] as u32));
             diags.push(
-                Diagnostic::error(format!("dependency cycle: {}", names.join(" → ")))
-                    .at(loc)
-                    .label(format!(
-                        "first link of the cycle ({})",
-                        kind.map_or("depends on".into(), |k| k.to_string())
-                    ))
-                    .help("a dataset, stage or recipe cannot depend on itself; remove one link of the cycle"),
+                cycle_error(&names, first.extends.as_ref().map(|e| e.1.clone()), "extends")
+                    .about(Subject::Recipe(first.id.to_string())),
             );
         }
-        on_cycle
+        for (i, c) in cyclic.iter().enumerate() {
+            if *c {
+                parent[i] = None;
+            }
+        }
+        let mut resolved = Resolved {
+            inputs,
+            parent,
+            cyclic,
+            defines,
+            include: FxHashMap::default(),
+            include_cyclic: FxHashMap::default(),
+            memo: RefCell::default(),
+        };
+        resolved.resolve_includes(diags);
+        resolved
     }
 
-    fn first_kind(&self, n: NodeIndex, members: &BTreeSet<NodeIndex>) -> Option<EdgeKind> {
-        self.graph
-            .edges(n)
-            .filter(|e| members.contains(&e.target()))
-            .min_by(|a, b| self.graph[a.target()].cmp(&self.graph[b.target()]))
-            .map(|e| e.weight().kind)
-    }
-
-    /// A path from `start` back to itself inside one strongly connected part,
-    /// each node with the location of the edge leaving it. Breadth-first, so
-    /// the cycle shown is a shortest one; neighbours in id order.
-    fn cycle_path(&self, start: NodeIndex, members: &BTreeSet<NodeIndex>) -> Vec<(NodeIndex, Option<Loc>)> {
-        let mut prev: BTreeMap<NodeIndex, (NodeIndex, Option<Loc>)> = BTreeMap::new();
-        let mut queue = std::collections::VecDeque::from([start]);
-        while let Some(n) = queue.pop_front() {
-            let mut next: Vec<_> = self.graph.edges(n).filter(|e| members.contains(&e.target())).collect();
-            next.sort_by(|a, b| self.graph[a.target()].cmp(&self.graph[b.target()]));
-            for e in next {
-                let t = e.target();
-                if let std::collections::btree_map::Entry::Vacant(v) = prev.entry(t) {
-                    v.insert((n, e.weight().loc.clone()));
-                    if t == start {
-                        queue.clear();
-                        break;
+    fn resolve_includes(&mut self, diags: &mut Diagnostics) {
+        let recipes = &self.inputs.recipes;
+        let mut keys = Vec::new();
+        for r in recipes.ixs() {
+            let recipe = recipes.get(r);
+            for (i, s) in recipe.stages.iter().enumerate() {
+                let key = StageKey { recipe: r, stage: i as u32 };
+                keys.push(key);
+                let Some(inc) = &s.include else { continue };
+                let subject = Subject::Recipe(recipe.id.to_string());
+                let Some(t) = recipes.lookup(inc.recipe.as_str()) else {
+                    diags.push(recipes.unknown(inc.recipe.as_str(), Some(inc.loc.clone())).about(subject));
+                    continue;
+                };
+                match self.lookup(t, &inc.stage) {
+                    Some(target) => {
+                        self.include.insert(key, target);
                     }
-                    queue.push_back(t);
+                    None if self.cyclic[t.ix()] => {}
+                    None => diags.push(self.unknown_stage(t, &inc.stage, &inc.loc).about(subject)),
                 }
             }
         }
-        // Walk back from start to start.
-        let mut rev = Vec::new();
-        let mut cur = start;
-        while let Some((p, loc)) = prev.get(&cur).cloned() {
-            rev.push((p, loc));
-            cur = p;
-            if cur == start || rev.len() > members.len() {
+        let index: FxHashMap<StageKey, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let (cycles, on_cycle) =
+            functional_cycles(keys.len(), |i| self.include.get(&keys[i]).and_then(|t| index.get(t).copied()));
+        for cycle in cycles {
+            let names: Vec<String> = cycle.iter().map(|&i| format!("`{}`", self.stage_name(keys[i]))).collect();
+            let first = keys[cycle[0]];
+            let loc = self.stage(first).include.as_ref().map(|i| i.loc.clone());
+            let mut d = cycle_error(&names, loc, "include");
+            // A cycle through inheritance: say which link is inherited.
+            for &i in &cycle {
+                let key = keys[i];
+                let inc = self.stage(key).include.as_ref();
+                if let (Some(inc), Some(t)) = (inc, self.include.get(&key)) {
+                    if &inc.recipe != self.recipe_id(t.recipe) {
+                        d = d.note_line(format!(
+                            "`{}:{}` is inherited by `{}` from `{}`",
+                            inc.recipe,
+                            inc.stage,
+                            inc.recipe,
+                            self.stage_name(*t)
+                        ));
+                    }
+                }
+            }
+            diags.push(d.about(Subject::Recipe(self.recipe_id(first.recipe).to_string())));
+        }
+        for (i, c) in on_cycle.iter().enumerate() {
+            if *c {
+                self.include_cyclic.insert(keys[i], ());
+            }
+        }
+    }
+
+    fn recipe_id(&self, r: RecipeIx) -> &Id {
+        &self.inputs.recipes.get(r).id
+    }
+
+    /// `recipe:stage` of a definition.
+    pub fn stage_name(&self, k: StageKey) -> String {
+        format!("{}:{}", self.recipe_id(k.recipe), self.stage(k).id)
+    }
+
+    pub fn stage(&self, k: StageKey) -> &'a Stage {
+        &self.inputs.recipes.get(k.recipe).stages[k.stage as usize]
+    }
+
+    pub fn parent(&self, r: RecipeIx) -> Option<RecipeIx> {
+        self.parent[r.ix()]
+    }
+
+    pub fn is_cyclic(&self, r: RecipeIx) -> bool {
+        self.cyclic[r.ix()]
+    }
+
+    /// The stage definition that `include` of `k` resolves to.
+    pub fn include_of(&self, k: StageKey) -> Option<StageKey> {
+        if self.include_cyclic.contains_key(&k) {
+            return None;
+        }
+        self.include.get(&k).copied()
+    }
+
+    pub fn include_is_cyclic(&self, k: StageKey) -> bool {
+        self.include_cyclic.contains_key(&k)
+    }
+
+    /// The definition of stage `id` that recipe `r` sees: its own, else its
+    /// nearest ancestor's. Memoized along the chain.
+    pub fn lookup(&self, r: RecipeIx, id: &Id) -> Option<StageKey> {
+        if let Some(hit) = self.memo.borrow().get(&(r, id.clone())) {
+            return *hit;
+        }
+        let mut walked = Vec::new();
+        let mut cur = Some(r);
+        let mut found = None;
+        while let Some(c) = cur {
+            if let Some(hit) = self.memo.borrow().get(&(c, id.clone())) {
+                found = *hit;
                 break;
             }
+            walked.push(c);
+            if let Some(&i) = self.defines[c.ix()].get(id) {
+                found = Some(StageKey { recipe: c, stage: i });
+                break;
+            }
+            cur = self.parent[c.ix()];
         }
-        rev.reverse();
-        let mut path: Vec<(NodeIndex, Option<Loc>)> = rev;
-        path.push((start, None));
-        path
+        let mut memo = self.memo.borrow_mut();
+        for w in walked {
+            memo.insert((w, id.clone()), found);
+        }
+        found
     }
 
-    fn short(&self, n: NodeIndex) -> String {
-        match &self.graph[n] {
-            Node::Recipe(r) => format!("recipe `{r}`"),
-            Node::Stage(r, s) => format!("`{r}:{s}`"),
-            Node::Dataset(d) => format!("`{d}`"),
+    /// The recipe's stages after `extends`, in training order: the parent's
+    /// stages with the same id replaced in place, new stages after them,
+    /// then ordered by `after` (file order among independent stages).
+    /// Problems with `after` go to `diags`.
+    pub fn effective(&self, r: RecipeIx, diags: &mut Diagnostics) -> Vec<StageKey> {
+        let mut chain = vec![r];
+        let mut cur = self.parent[r.ix()];
+        while let Some(p) = cur {
+            chain.push(p);
+            cur = self.parent[p.ix()];
         }
+        let mut list: Vec<StageKey> = Vec::new();
+        let mut pos: FxHashMap<&Id, usize> = FxHashMap::default();
+        for &c in chain.iter().rev() {
+            for (i, s) in self.inputs.recipes.get(c).stages.iter().enumerate() {
+                let key = StageKey { recipe: c, stage: i as u32 };
+                match pos.get(&s.id) {
+                    Some(&p) => list[p] = key,
+                    None => {
+                        pos.insert(&s.id, list.len());
+                        list.push(key);
+                    }
+                }
+            }
+        }
+        self.order(r, list, &pos, diags)
     }
 
-    /// Puts each recipe's stages in training order: `after` first, file
-    /// order among stages that do not depend on each other.
-    fn order_stages(&mut self) {
-        for eff in self.stages.values_mut() {
-            let pos: BTreeMap<&Id, usize> = eff.iter().enumerate().map(|(i, e)| (&e.stage.id, i)).collect();
-            let deps: Vec<Vec<usize>> = eff
+    /// Kahn's algorithm over `after`, the earliest position first.
+    fn order(
+        &self,
+        r: RecipeIx,
+        list: Vec<StageKey>,
+        pos: &FxHashMap<&Id, usize>,
+        diags: &mut Diagnostics,
+    ) -> Vec<StageKey> {
+        let n = list.len();
+        let mut deps_left = vec![0usize; n];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let subject = Subject::Recipe(self.recipe_id(r).to_string());
+        for (i, k) in list.iter().enumerate() {
+            for (a, loc) in &self.stage(*k).after {
+                match pos.get(a) {
+                    Some(&j) if j != i => {
+                        deps_left[i] += 1;
+                        dependents[j].push(i);
+                    }
+                    Some(_) => diags.push(
+                        cycle_error(&[format!("`{}`", self.stage_name(*k)), format!("`{}`", self.stage_name(*k))], Some(loc.clone()), "after")
+                            .about(subject.clone()),
+                    ),
+                    None => {
+                        let owner = k.recipe;
+                        diags.push(self.unknown_stage(owner, a, loc).about(Subject::Recipe(self.recipe_id(owner).to_string())))
+                    }
+                }
+            }
+        }
+        let mut ready: BinaryHeap<std::cmp::Reverse<usize>> =
+            (0..n).filter(|&i| deps_left[i] == 0).map(std::cmp::Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        let mut done = vec![false; n];
+        while order.len() < n {
+            let i = match ready.pop() {
+                Some(std::cmp::Reverse(i)) => i,
+                None => {
+                    // A cycle among `after`: report it, then go on in file order.
+                    let left: Vec<usize> = (0..n).filter(|&i| !done[i]).collect();
+                    diags.push(self.after_cycle(&list, &left, pos).about(subject.clone()));
+                    for &i in &left {
+                        done[i] = true;
+                        order.push(list[i]);
+                    }
+                    break;
+                }
+            };
+            done[i] = true;
+            order.push(list[i]);
+            for &d in &dependents[i] {
+                deps_left[d] -= 1;
+                if deps_left[d] == 0 {
+                    ready.push(std::cmp::Reverse(d));
+                }
+            }
+        }
+        order
+    }
+
+    /// The `after` cycle among the stages left when Kahn's algorithm stops.
+    fn after_cycle(&self, list: &[StageKey], left: &[usize], pos: &FxHashMap<&Id, usize>) -> Diagnostic {
+        let left_set: rustc_hash::FxHashSet<usize> = left.iter().copied().collect();
+        // Every stage left has an `after` inside the set: follow the first
+        // one until a stage repeats.
+        let next = |i: usize| {
+            self.stage(list[i])
+                .after
                 .iter()
-                .map(|e| e.stage.after.iter().filter_map(|(a, _)| pos.get(a).copied()).collect())
-                .collect();
-            let mut done = vec![false; eff.len()];
-            let mut order = Vec::with_capacity(eff.len());
-            while order.len() < eff.len() {
-                let next = (0..eff.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]));
-                // A cycle among `after` was reported already; keep file order.
-                let i = next.unwrap_or_else(|| (0..eff.len()).find(|&i| !done[i]).unwrap_or(0));
-                done[i] = true;
-                order.push(i);
+                .filter_map(|(a, loc)| pos.get(a).map(|&j| (j, loc)))
+                .find(|(j, _)| left_set.contains(j))
+        };
+        let mut seen: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut path = Vec::new();
+        let mut cur = left[0];
+        while !seen.contains_key(&cur) {
+            seen.insert(cur, path.len());
+            path.push(cur);
+            match next(cur) {
+                Some((j, _)) => cur = j,
+                None => break,
             }
-            let sorted: Vec<EffStage<'a>> = order.into_iter().map(|i| eff[i].clone()).collect();
-            *eff = sorted;
         }
+        let start = seen.get(&cur).copied().unwrap_or(0);
+        let mut cycle: Vec<usize> = path[start..].to_vec();
+        cycle.push(cur);
+        let names: Vec<String> = cycle.iter().map(|&i| format!("`{}`", self.stage_name(list[i]))).collect();
+        let loc = next(cycle[0]).map(|(_, l)| l.clone());
+        cycle_error(&names, loc, "after")
+    }
+
+    fn unknown_stage(&self, recipe: RecipeIx, stage: &Id, loc: &Loc) -> Diagnostic {
+        let mut ids: Vec<&str> = Vec::new();
+        let mut cur = Some(recipe);
+        while let Some(c) = cur {
+            ids.extend(self.inputs.recipes.get(c).stages.iter().map(|s| s.id.as_str()));
+            cur = self.parent[c.ix()];
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Diagnostic::error(codes::UNKNOWN_STAGE, format!("recipe `{}` has no stage `{stage}`", self.recipe_id(recipe)))
+            .at(Some(loc.clone()))
+            .label("unknown stage")
+            .maybe_help(suggest(stage.as_str(), ids.iter().copied()).or_else(|| {
+                let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+                (!list.is_empty()).then(|| format!("its stages are {}", list.join(", ")))
+            }))
     }
 }
 
-fn unknown_stage(recipe: &Id, stage: &Id, ids: &BTreeSet<&Id>, loc: &Loc) -> Diagnostic {
-    Diagnostic::error(format!("recipe `{recipe}` has no stage `{stage}`"))
-        .at(Some(loc.clone()))
-        .label("unknown stage")
-        .maybe_help(crate::diag::suggest(stage.as_str(), ids.iter().map(|i| i.as_str())).or_else(|| {
-            let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
-            (!list.is_empty()).then(|| format!("its stages are {}", list.join(", ")))
-        }))
+/// "dependency cycle: a → b → a", pointing at the first link.
+pub fn cycle_error(names: &[String], loc: Option<Loc>, kind: &str) -> Diagnostic {
+    Diagnostic::error(codes::CYCLE, format!("dependency cycle: {}", names.join(" → ")))
+        .at(loc)
+        .label(format!("first link of the cycle ({kind})"))
+        .help("a dataset, stage or recipe cannot depend on itself; remove one link of the cycle")
 }
 
-/// The recipe's own stages over its parent's: a stage with the same id
-/// replaces the parent's in place; new stages follow.
-fn effective_stages<'a>(inputs: &'a Inputs, recipe: &'a Recipe) -> Vec<EffStage<'a>> {
-    let mut chain = vec![recipe];
-    let mut cur = recipe;
-    while let Some(parent) = cur.extends.as_ref().and_then(|(p, _)| inputs.recipes.get(p.as_str())) {
-        if chain.iter().any(|r| r.id == parent.id) {
-            break;
+/// The cycles of a graph where each node has at most one successor, each
+/// once, starting at its smallest node, and which nodes reach a cycle.
+/// Linear: every node is walked once.
+pub fn functional_cycles(n: usize, next: impl Fn(usize) -> Option<usize>) -> (Vec<Vec<usize>>, Vec<bool>) {
+    // 0 unvisited, 1 on the current walk, 2 done
+    let mut state = vec![0u8; n];
+    let mut bad = vec![false; n];
+    let mut cycles = Vec::new();
+    let mut walk = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
         }
-        chain.push(parent);
-        cur = parent;
-    }
-    let mut out: Vec<EffStage<'a>> = Vec::new();
-    for r in chain.into_iter().rev() {
-        for s in &r.stages {
-            let eff = EffStage { owner: &r.id, stage: s };
-            match out.iter_mut().find(|e| e.stage.id == s.id) {
-                Some(slot) => *slot = eff,
-                None => out.push(eff),
+        walk.clear();
+        let mut cur = Some(start);
+        let mut into_bad = false;
+        while let Some(c) = cur {
+            match state[c] {
+                0 => {
+                    state[c] = 1;
+                    walk.push(c);
+                    cur = next(c).filter(|&x| x < n);
+                }
+                1 => {
+                    // A new cycle: from c to the end of the walk.
+                    let at = walk.iter().position(|&w| w == c).unwrap_or(0);
+                    let mut cycle = walk[at..].to_vec();
+                    let min = cycle.iter().enumerate().min_by_key(|(_, v)| **v).map_or(0, |(i, _)| i);
+                    cycle.rotate_left(min);
+                    cycle.push(cycle[0]);
+                    cycles.push(cycle);
+                    into_bad = true;
+                    break;
+                }
+                _ => {
+                    into_bad = bad[c];
+                    break;
+                }
             }
         }
+        for &w in &walk {
+            state[w] = 2;
+            bad[w] = into_bad;
+        }
     }
-    out
+    cycles.sort();
+    (cycles, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_has_no_cycle_and_a_loop_one() {
+        // 0 → 1 → 2, 3 → 4 → 3, 5 → 4
+        let next = [Some(1), Some(2), None, Some(4), Some(3), Some(4)];
+        let (cycles, bad) = functional_cycles(6, |i| next[i]);
+        assert_eq!(cycles, vec![vec![3, 4, 3]]);
+        assert_eq!(bad, vec![false, false, false, true, true, true]);
+    }
+
+    #[test]
+    fn a_long_chain_is_walked_without_recursion() {
+        let n = 1_000_000;
+        let (cycles, bad) = functional_cycles(n, |i| (i + 1 < n).then_some(i + 1));
+        assert!(cycles.is_empty() && bad.iter().all(|b| !b));
+    }
 }

@@ -1,6 +1,13 @@
 //! The plan: what the planner computes, one value every renderer reads.
 //! Field names here are the JSON keys documented in the README.
+//!
+//! Every row (entry, leaf, the unattributed rest) carries one [`Counted`]:
+//! `unique`, the distinct samples the stage draws, and `seen`, what the
+//! model trains on (unique × the entry's repeats × the stage's passes).
+//! Unknown is `None`, never 0.
 
+use crate::catalog::license::Use;
+use crate::diag::JsonDiagnostic;
 use crate::recipe::schema::{Model, StageKind, Training};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -37,16 +44,62 @@ fn shares4<S: Serializer>(m: &BTreeMap<String, f64>, s: S) -> Result<S::Ok, S::E
     rounded.serialize(s)
 }
 
+/// The count of one row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counted {
+    /// Distinct samples drawn in the stage.
+    pub unique: Option<u64>,
+    /// Samples the model trains on: unique × repeats × the stage's passes.
+    pub seen: Option<u128>,
+    /// The count rests on a rounded ("about") figure.
+    pub approx: bool,
+    /// seen ÷ the dataset's own size: passes over it in the stage.
+    #[serde(serialize_with = "round3")]
+    pub epochs: Option<f64>,
+    /// seen ÷ the stage's known seen total.
+    #[serde(serialize_with = "round4")]
+    pub share: Option<f64>,
+}
+
+/// Totals of a stage or recipe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// `None` when a part is unknown ("at least" `known_unique`).
+    pub total_unique: Option<u128>,
+    pub total_seen: Option<u128>,
+    /// The sum of the known parts.
+    pub known_unique: u128,
+    pub known_seen: u128,
+    /// Every count known and every sample attributed to a leaf dataset.
+    pub complete: bool,
+}
+
+impl Totals {
+    /// Adds another stage's totals (recipe totals).
+    pub fn add(&mut self, o: &Totals) {
+        self.total_unique = self.total_unique.zip(o.total_unique).map(|(a, b)| a + b);
+        self.total_seen = self.total_seen.zip(o.total_seen).map(|(a, b)| a + b);
+        self.known_unique += o.known_unique;
+        self.known_seen += o.known_seen;
+        self.complete &= o.complete;
+    }
+
+    pub fn empty() -> Totals {
+        Totals { total_unique: Some(0), total_seen: Some(0), known_unique: 0, known_seen: 0, complete: true }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub recipe: RecipeInfo,
     pub stages: Vec<StagePlan>,
-    /// Known samples over all stages ("at least" when not `complete`).
-    pub total_samples: u64,
-    pub complete: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
     #[serde(flatten)]
     pub breakdown: Breakdown,
-    pub warnings: Vec<String>,
+    /// The license summary over all stages.
+    pub licenses: Vec<LicenseLine>,
+    pub warnings: Vec<JsonDiagnostic>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,15 +111,22 @@ pub struct RecipeInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eval: Vec<String>,
 }
 
-/// Shares of the known samples by modality, language, generator and license.
-/// A dataset with several values counts under their `+`-joined key, so each
-/// breakdown adds up to 1.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Shares of the known seen samples by modality, language, generator,
+/// license and task. A dataset with several values counts under their
+/// `+`-joined key, so each breakdown adds up to 1; samples that no leaf
+/// dataset can be credited with count under `unattributed`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Breakdown {
     #[serde(serialize_with = "shares4")]
     pub by_modality: BTreeMap<String, f64>,
@@ -76,12 +136,31 @@ pub struct Breakdown {
     pub by_generator: BTreeMap<String, f64>,
     #[serde(serialize_with = "shares4")]
     pub by_license: BTreeMap<String, f64>,
+    #[serde(serialize_with = "shares4")]
+    pub by_task: BTreeMap<String, f64>,
+    /// exp(Shannon entropy) of the leaf shares (the unattributed rest as one
+    /// part): how many equally sized datasets would give the same spread.
+    #[serde(serialize_with = "round3")]
+    pub effective_datasets: Option<f64>,
+}
+
+/// One line of the license summary: a kind of use, its share and datasets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LicenseLine {
+    #[serde(rename = "use")]
+    pub allows: Use,
+    #[serde(serialize_with = "round4")]
+    pub share: Option<f64>,
+    pub seen: u128,
+    pub datasets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StagePlan {
     pub id: String,
     pub kind: StageKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub after: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include: Option<String>,
@@ -99,35 +178,34 @@ pub struct StagePlan {
     pub stated_as: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub training: Option<Training>,
-    pub total_samples: u64,
-    pub complete: bool,
-    pub entries: Vec<EntryPlan>,
-    pub leaves: Vec<LeafPlan>,
+    /// Passes over the stage's mix: `[stage.training] epochs`, or 1 when
+    /// the source does not state it (`passes_stated` false).
+    pub passes: f64,
+    pub passes_stated: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub entries: Vec<EntryRow>,
+    pub leaves: Vec<LeafRow>,
+    /// Samples of known entries that cannot be credited to a leaf dataset
+    /// (a composite whose parts' sizes are unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unattributed: Option<Counted>,
     #[serde(flatten)]
     pub breakdown: Breakdown,
-    /// exp(Shannon entropy) of the leaf shares: how many equally sized
-    /// datasets would give the same diversity.
-    #[serde(serialize_with = "round3")]
-    pub effective_datasets: Option<f64>,
-    pub warnings: Vec<String>,
+    pub licenses: Vec<LicenseLine>,
+    pub warnings: Vec<JsonDiagnostic>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct EntryPlan {
+pub struct EntryRow {
     pub dataset: String,
     pub name: String,
-    /// `whole`, `samples`, `fraction`, `epochs` or `weight`.
-    pub take: String,
+    /// `whole`, `samples`, `fraction`, `epochs`, `weight` or `subset`.
+    pub take: &'static str,
     /// The amount as written, e.g. `fraction 0.5`.
     pub amount: String,
-    pub samples: Option<u64>,
-    /// The count rests on a rounded ("about") figure: a rounded dataset
-    /// size, or a composite whose parts are rounded.
-    pub approx: bool,
-    #[serde(serialize_with = "round3")]
-    pub epochs: Option<f64>,
-    #[serde(serialize_with = "round4")]
-    pub share: Option<f64>,
+    #[serde(flatten)]
+    pub count: Counted,
     pub modalities: Vec<String>,
     pub languages: Vec<String>,
     /// `recipe:stage` the entry comes from through `include`, if any.
@@ -136,26 +214,75 @@ pub struct EntryPlan {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LeafPlan {
+pub struct LeafRow {
     pub dataset: String,
     pub name: String,
-    pub samples: Option<u64>,
-    /// The count rests on a rounded ("about") figure: a rounded dataset
-    /// size, or a composite whose parts are rounded.
-    pub approx: bool,
-    #[serde(serialize_with = "round3")]
-    pub epochs: Option<f64>,
-    #[serde(serialize_with = "round4")]
-    pub share: Option<f64>,
-    /// Composites passed through, outermost first (the smallest such chain
-    /// when there are several); empty when the recipe names the leaf itself.
+    #[serde(flatten)]
+    pub count: Counted,
+    /// Composites passed through, outermost first (a shortest chain when
+    /// there are several); empty when the recipe names the leaf itself.
     pub via: Vec<String>,
     pub modalities: Vec<String>,
     pub languages: Vec<String>,
-    /// How many chains reach this leaf in the stage (more than 1 = counted twice?).
-    pub paths: u128,
+    /// How many chains reach this leaf in the stage (more than 1: counted twice?).
+    pub paths: PathCount,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchStats>,
+}
+
+/// A number of paths: exact up to 2^127, above that only "more than 2^127".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathCount {
+    Exact(u128),
+    Over,
+}
+
+impl PathCount {
+    pub const LIMIT: u128 = 1 << 127;
+
+    pub fn add(self, o: PathCount) -> PathCount {
+        match (self, o) {
+            (PathCount::Exact(a), PathCount::Exact(b)) => PathCount::exact(a.checked_add(b)),
+            _ => PathCount::Over,
+        }
+    }
+
+    pub fn times(self, k: u128) -> PathCount {
+        match self {
+            PathCount::Exact(a) => PathCount::exact(a.checked_mul(k)),
+            PathCount::Over if k == 0 => PathCount::Exact(0),
+            PathCount::Over => PathCount::Over,
+        }
+    }
+
+    fn exact(v: Option<u128>) -> PathCount {
+        match v {
+            Some(v) if v <= Self::LIMIT => PathCount::Exact(v),
+            _ => PathCount::Over,
+        }
+    }
+
+    pub fn more_than_one(self) -> bool {
+        !matches!(self, PathCount::Exact(0 | 1))
+    }
+}
+
+impl std::fmt::Display for PathCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathCount::Exact(n) => f.write_str(&crate::report::count(*n)),
+            PathCount::Over => f.write_str("more than 2^127"),
+        }
+    }
+}
+
+impl Serialize for PathCount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PathCount::Exact(n) => s.serialize_u128(*n),
+            PathCount::Over => s.serialize_str("more than 2^127"),
+        }
+    }
 }
 
 /// What one batch of the stage holds of a leaf, sampling i.i.d. by share.

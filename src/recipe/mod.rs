@@ -1,20 +1,32 @@
 //! Recipes: one model's training pipeline. Raw files are read by [`schema`]
-//! and checked here, entry by entry; stage order, `extends` and `include` are
-//! resolved by [`crate::plan::graph`].
+//! and checked here, entry by entry, against the catalog; stage order,
+//! `extends` and `include` are resolved by [`crate::plan::graph`].
 
 pub mod schema;
 
-use crate::catalog::{positive, Catalog};
-use crate::diag::{suggest, Diagnostic, Diagnostics, FileId, Loc};
+use crate::catalog::convert::{loc_of, positive};
+use crate::catalog::{Catalog, DsId};
+use crate::diag::{codes, suggest, Diagnostic, Diagnostics, FileId, Loc, Subject};
 use crate::id::Id;
-use crate::num::exact_decimal;
+use crate::num::Dec;
 use crate::quantity::{self, Figure, Measure, Reading};
-use num_rational::BigRational;
-use schema::{CountOrText, Model, RawEntry, RawRecipe, RawStage, StageKind, Training};
-use std::collections::BTreeMap;
+use crate::schema::{CountOrText, Number};
+use rustc_hash::FxHashMap;
+use schema::{Model, RawEntry, RawRecipe, RawStage, RawTraining, StageKind, Training};
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-#[derive(Debug, Clone)]
+/// A recipe's index in [`Recipes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecipeIx(pub u32);
+
+impl RecipeIx {
+    pub fn ix(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recipe {
     pub id: Id,
     pub name: String,
@@ -24,30 +36,39 @@ pub struct Recipe {
     pub description: Option<String>,
     pub extends: Option<(Id, Loc)>,
     pub model: Option<Model>,
+    /// Warning codes silenced for this recipe.
+    pub allow: Vec<String>,
+    /// Benchmarks the recipe reports on.
+    pub eval: Vec<DsId>,
+    pub eval_source: Option<String>,
     /// The stages this file writes, in file order (before `extends`).
     pub stages: Vec<Stage>,
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stage {
     pub id: Id,
     pub kind: StageKind,
     pub name: Option<String>,
     pub after: Vec<(Id, Loc)>,
     pub include: Option<StageRef>,
-    pub budget: Option<u64>,
+    pub budget: Option<(u64, Loc)>,
     pub stated: Option<Stated>,
     pub trainable: Vec<String>,
     pub source: Option<String>,
     pub notes: Option<String>,
     pub training: Option<Training>,
+    /// `[stage.training] epochs`, exactly as written, with where.
+    pub passes: Option<(Dec, Loc)>,
     pub mix: Vec<Entry>,
+    /// Where `mix` is written (`None` when it is not).
+    pub mix_loc: Option<Loc>,
     pub loc: Loc,
 }
 
 /// `recipe:stage`, as written in `include`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageRef {
     pub recipe: Id,
     pub stage: Id,
@@ -61,13 +82,13 @@ impl std::fmt::Display for StageRef {
 }
 
 /// How much of a dataset a mix entry takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Amount {
     Whole,
     Samples(u64),
-    Fraction(BigRational),
-    Epochs(BigRational),
-    Weight(BigRational),
+    Fraction(Dec),
+    Epochs(Dec),
+    Weight(Dec),
     /// An unstated part of the dataset: the count is unknown.
     Subset,
 }
@@ -88,99 +109,185 @@ impl Amount {
     pub fn describe(&self) -> String {
         match self {
             Amount::Whole => "whole".into(),
-            Amount::Samples(n) => format!("samples {n}"),
-            Amount::Fraction(f) => format!("fraction {}", crate::num::decimal_string(f)),
-            Amount::Epochs(e) => format!("epochs {}", crate::num::decimal_string(e)),
-            Amount::Weight(w) => format!("weight {}", crate::num::decimal_string(w)),
+            Amount::Samples(n) => format!("samples {}", crate::report::count(u128::from(*n))),
+            Amount::Fraction(f) => format!("fraction {}", f.text()),
+            Amount::Epochs(e) => format!("epochs {}", e.text()),
+            Amount::Weight(w) => format!("weight {}", w.text()),
             Amount::Subset => "unknown subset".into(),
         }
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
-    /// The catalog id the written name resolved to.
-    pub dataset: Id,
+    /// The catalog dataset the written name resolved to.
+    pub dataset: DsId,
     pub amount: Amount,
     pub note: Option<String>,
     pub loc: Loc,
 }
 
-/// Every recipe by id.
+/// A stage's size as its source states it, with the rounding it was stated
+/// in: `"3.2M"` covers 3,150,000 to 3,250,000.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stated {
+    pub value: u64,
+    /// Half of it is the rounding the source used (1 for an exact count).
+    pub unit: u64,
+    /// The source's words, when given as text.
+    pub text: Option<String>,
+    pub loc: Loc,
+}
+
+impl Stated {
+    /// Whether `n` is what the figure says, within its rounding.
+    pub fn covers(&self, n: u128) -> bool {
+        let diff = n.abs_diff(u128::from(self.value));
+        2 * diff <= u128::from(self.unit) || (self.unit == 1 && diff == 0)
+    }
+}
+
+/// Every recipe by index, with an index by id.
 #[derive(Debug, Default)]
 pub struct Recipes {
-    recipes: BTreeMap<Id, Recipe>,
-    layer: BTreeMap<Id, usize>,
-    /// Entries as parsed, resolved against the catalog in `finish`.
-    pending: Vec<(FileId, RawRecipe, usize)>,
-    /// Recipes read from files named on the command line, in order.
-    pub named: Vec<Id>,
+    recipes: Vec<Recipe>,
+    layer: Vec<u8>,
+    ids: FxHashMap<Id, RecipeIx>,
+    /// Ids of recipes that failed to convert, with the file: a reference to
+    /// one is not "unknown".
+    broken: FxHashMap<Id, Loc>,
+    /// Parsed files, converted against the catalog in `finish`.
+    pending: Vec<(FileId, RawRecipe, u8)>,
 }
 
 impl Recipes {
-    pub fn add_file(&mut self, file: FileId, text: &str, layer: usize, diags: &mut Diagnostics) {
+    pub fn add_file(&mut self, file: FileId, text: &str, layer: u8, diags: &mut Diagnostics) {
         if let Some(raw) = crate::load::parse_toml::<RawRecipe>(file, text, diags) {
             self.pending.push((file, raw, layer));
         }
     }
 
+    /// Adds a recipe converted elsewhere (the built-in set).
+    pub fn push(&mut self, recipe: Recipe, layer: u8) {
+        let ix = RecipeIx(self.recipes.len() as u32);
+        self.ids.insert(recipe.id.clone(), ix);
+        self.recipes.push(recipe);
+        self.layer.push(layer);
+    }
+
     /// Converts parsed files against the catalog; call once all files are in.
     pub fn finish(&mut self, catalog: &Catalog, diags: &mut Diagnostics) {
         for (file, raw, layer) in std::mem::take(&mut self.pending) {
-            let Some(recipe) = convert(file, raw, catalog, diags) else {
-                continue;
-            };
-            if layer == 2 {
-                self.named.push(recipe.id.clone());
-            }
-            if let Some(prev) = self.layer.get(&recipe.id) {
-                if *prev == layer {
-                    diags.push(
-                        Diagnostic::error(format!("duplicate recipe id `{}`", recipe.id))
-                            .at(Some(recipe.loc.clone()))
-                            .label("defined again here")
-                            .help("each recipe needs its own id"),
-                    );
-                    continue;
+            let id = raw.id.get_ref().clone();
+            let id_loc = loc_of(file, &raw.id);
+            let mut local = Diagnostics::default();
+            let converted = convert(file, raw, catalog, &mut local);
+            let subject = Subject::Recipe(id.to_string());
+            diags.extend(local.into_vec().into_iter().map(|d| d.about(subject.clone())));
+            match converted {
+                Some(recipe) => self.insert(recipe, layer, diags),
+                None => {
+                    self.broken.insert(id, id_loc);
                 }
             }
-            self.layer.insert(recipe.id.clone(), layer);
-            self.recipes.insert(recipe.id.clone(), recipe);
         }
     }
 
-    pub fn get(&self, id: &str) -> Option<&Recipe> {
-        self.recipes.get(id)
+    fn insert(&mut self, recipe: Recipe, layer: u8, diags: &mut Diagnostics) {
+        let Some(&ix) = self.ids.get(&recipe.id) else {
+            self.push(recipe, layer);
+            return;
+        };
+        let prev = &self.recipes[ix.ix()];
+        let subject = Subject::Recipe(recipe.id.to_string());
+        if self.layer[ix.ix()] == layer {
+            diags.push(
+                Diagnostic::error(codes::DUPLICATE_ID, format!("duplicate recipe id `{}`", recipe.id))
+                    .at(Some(recipe.loc.clone()))
+                    .label("defined again here")
+                    .related(Some(prev.loc.clone()), "first defined here")
+                    .help("each recipe needs its own id")
+                    .about(subject),
+            );
+            return;
+        }
+        diags.push(
+            Diagnostic::note(codes::OVERLAY_REPLACES, format!("`{}` replaces the recipe of the same id", recipe.id))
+                .at(Some(recipe.loc.clone()))
+                .label("this recipe is used")
+                .related(Some(prev.loc.clone()), "instead of this one")
+                .about(subject),
+        );
+        self.recipes[ix.ix()] = recipe;
+        self.layer[ix.ix()] = layer;
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Recipe> {
-        self.recipes.values()
+    pub fn lookup(&self, id: &str) -> Option<RecipeIx> {
+        self.ids.get(id).copied()
+    }
+
+    pub fn get(&self, ix: RecipeIx) -> &Recipe {
+        &self.recipes[ix.ix()]
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Recipe> {
+        self.lookup(id).map(|i| self.get(i))
+    }
+
+    pub fn layer(&self, ix: RecipeIx) -> u8 {
+        self.layer[ix.ix()]
+    }
+
+    pub fn is_broken(&self, id: &str) -> bool {
+        self.broken.contains_key(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.recipes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recipes.is_empty()
+    }
+
+    pub fn ixs(&self) -> impl Iterator<Item = RecipeIx> {
+        (0..self.recipes.len() as u32).map(RecipeIx)
+    }
+
+    /// Recipes in id order.
+    pub fn sorted(&self) -> Vec<RecipeIx> {
+        let mut v: Vec<RecipeIx> = self.ixs().collect();
+        v.sort_unstable_by(|a, b| self.get(*a).id.cmp(&self.get(*b).id));
+        v
     }
 
     /// The error for an unknown recipe id, with the nearest ids suggested.
     pub fn unknown(&self, name: &str, loc: Option<Loc>) -> Diagnostic {
-        Diagnostic::error(format!("unknown recipe `{name}`"))
+        if let Some(at) = Id::parse(name).ok().and_then(|id| self.broken.get(&id)) {
+            return Diagnostic::error(codes::UNKNOWN_RECIPE, format!("recipe `{name}` has errors"))
+                .at(loc)
+                .label("its file could not be read")
+                .related(Some(at.clone()), "the recipe")
+                .help("fix the errors reported for that recipe");
+        }
+        Diagnostic::error(codes::UNKNOWN_RECIPE, format!("unknown recipe `{name}`"))
             .at(loc)
             .label("no recipe has this id")
-            .maybe_help(suggest(name, self.recipes.keys().map(Id::as_str)))
+            .maybe_help(suggest(name, self.recipes.iter().map(|r| r.id.as_str())))
     }
 }
 
-fn loc<T>(file: FileId, s: &Spanned<T>) -> Loc {
-    Loc::new(file, s.span())
-}
-
 fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnostics) -> Option<Recipe> {
-    let before = diags.error_count();
-    let mut seen: BTreeMap<Id, Loc> = BTreeMap::new();
+    let mut seen: FxHashMap<Id, Loc> = FxHashMap::default();
     let mut stages = Vec::new();
     for s in raw.stage {
         let stage = convert_stage(file, s.into_inner(), catalog, diags);
-        if seen.contains_key(&stage.id) {
+        if let Some(first) = seen.get(&stage.id) {
             diags.push(
-                Diagnostic::error(format!("duplicate stage id `{}`", stage.id))
+                Diagnostic::error(codes::DUPLICATE_ID, format!("duplicate stage id `{}`", stage.id))
                     .at(Some(stage.loc.clone()))
                     .label("defined again here")
+                    .related(Some(first.clone()), "first defined here")
                     .help("stage ids must differ within a recipe"),
             );
             continue;
@@ -190,12 +297,33 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
     }
     if raw.extends.is_none() && stages.is_empty() {
         diags.push(
-            Diagnostic::error(format!("recipe `{}` has no stage", raw.id.get_ref()))
-                .at(Some(loc(file, &raw.id)))
+            Diagnostic::error(codes::NO_STAGE, format!("recipe `{}` has no stage", raw.id.get_ref()))
+                .at(Some(loc_of(file, &raw.id)))
                 .help("add a `[[stage]]` table, or `extends` another recipe"),
         );
     }
-    if diags.error_count() > before {
+    for a in &raw.allow {
+        if crate::diag::codes::severity(a.get_ref()).is_none() {
+            diags.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("unknown diagnostic code `{}`", a.get_ref()))
+                    .at(Some(loc_of(file, a)))
+                    .maybe_help(suggest(a.get_ref(), codes::ALL.iter().map(|c| c.0)))
+                    .note_line("the README lists every code"),
+            );
+        }
+    }
+    let mut eval = Vec::new();
+    let mut eval_source = None;
+    if let Some(e) = raw.eval {
+        for b in &e.benchmarks {
+            match catalog.lookup(b.get_ref()) {
+                Some(ix) => eval.push(ix),
+                None => diags.push(catalog.unknown(b.get_ref(), Some(loc_of(file, b)))),
+            }
+        }
+        eval_source = e.source;
+    }
+    if diags.has_errors() {
         return None;
     }
     Some(Recipe {
@@ -205,22 +333,35 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         code: raw.code,
         source: raw.source,
         description: raw.description,
-        extends: raw.extends.map(|e| (e.get_ref().clone(), loc(file, &e))),
+        extends: raw.extends.map(|e| (e.get_ref().clone(), loc_of(file, &e))),
         model: raw.model,
+        allow: raw.allow.into_iter().map(Spanned::into_inner).collect(),
+        eval,
+        eval_source,
         stages,
-        loc: loc(file, &raw.id),
+        loc: loc_of(file, &raw.id),
     })
 }
 
 fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Diagnostics) -> Stage {
     let include = raw.include.as_ref().and_then(|inc| parse_stage_ref(file, inc, diags));
-    let budget = positive(file, "budget", &raw.budget, diags);
+    let budget = positive(file, "budget", &raw.budget, diags).zip(raw.budget.as_ref().map(|b| loc_of(file, b)));
     let stated = raw.stated_samples.as_ref().and_then(|s| stated(file, s, diags));
+    let (training, passes) = match raw.training {
+        Some(t) => {
+            let (t, p) = training(file, t, diags);
+            (Some(t), p)
+        }
+        None => (None, None),
+    };
+    let mix_loc = raw.mix.as_ref().map(|m| loc_of(file, m));
     let mix = raw
         .mix
+        .map(Spanned::into_inner)
+        .unwrap_or_default()
         .into_iter()
         .filter_map(|e| {
-            let at = loc(file, &e);
+            let at = loc_of(file, &e);
             convert_entry(file, e.into_inner(), at, catalog, diags)
         })
         .collect();
@@ -228,49 +369,75 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         id: raw.id.get_ref().clone(),
         kind: raw.kind,
         name: raw.name,
-        after: raw.after.iter().map(|a| (a.get_ref().clone(), loc(file, a))).collect(),
+        after: raw.after.iter().map(|a| (a.get_ref().clone(), loc_of(file, a))).collect(),
         include,
         budget,
         stated,
         trainable: raw.trainable,
         source: raw.source,
         notes: raw.notes,
-        training: raw.training,
+        training,
+        passes,
         mix,
-        loc: Loc::new(file, raw.id.span()),
+        mix_loc,
+        loc: loc_of(file, &raw.id),
     }
 }
 
-/// A stage's size as its source states it, with the rounding it was stated
-/// in: `"3.2M"` covers 3,150,000 to 3,250,000.
-#[derive(Debug, Clone)]
-pub struct Stated {
-    pub figure: Figure,
-    /// The source's words, when given as text.
-    pub text: Option<String>,
+/// `[stage.training]` checked: numbers finite and positive.
+fn training(file: FileId, raw: Spanned<RawTraining>, diags: &mut Diagnostics) -> (Training, Option<(Dec, Loc)>) {
+    let raw = raw.into_inner();
+    let mut number = |field: &str, v: &Option<Spanned<Number>>| -> Option<(f64, Loc)> {
+        let v = v.as_ref()?;
+        let x = v.get_ref().0;
+        if x.is_finite() && x > 0.0 {
+            return Some((x, loc_of(file, v)));
+        }
+        diags.push(
+            Diagnostic::error(codes::INVALID_VALUE, format!("`{field}` must be a finite number above 0"))
+                .at(Some(loc_of(file, v)))
+                .label(format!("found {x}"))
+                .help(format!("leave `{field}` out when the source does not give it")),
+        );
+        None
+    };
+    let lr = number("learning_rate", &raw.learning_rate);
+    let epochs = number("epochs", &raw.epochs);
+    let t = Training {
+        global_batch: positive(file, "global_batch", &raw.global_batch, diags),
+        learning_rate: lr.map(|l| l.0),
+        epochs: epochs.as_ref().map(|e| e.0),
+        max_length: positive(file, "max_length", &raw.max_length, diags),
+        hardware: raw.hardware,
+        duration: raw.duration,
+        source: raw.source,
+    };
+    let passes = epochs.and_then(|(e, loc)| Dec::from_f64(e).map(|d| (d, loc)));
+    (t, passes)
 }
 
 fn stated(file: FileId, raw: &Spanned<CountOrText>, diags: &mut Diagnostics) -> Option<Stated> {
-    let at = loc(file, raw);
+    let at = loc_of(file, raw);
     let text = match raw.get_ref() {
         CountOrText::Count(n) => {
-            let n = positive(file, "stated_samples", &Some(Spanned::new(raw.span(), *n)), diags)?;
-            let figure = Figure { value: n, measure: Measure::Samples, approx: false, unit: 1, span: 0..0 };
-            return Some(Stated { figure, text: None });
+            let count = Some(Spanned::new(raw.span(), crate::schema::Count(*n)));
+            let n = positive(file, "stated_samples", &count, diags)?;
+            return Some(Stated { value: n, unit: 1, text: None, loc: at });
         }
         CountOrText::Text(t) => t,
     };
     let problem = match quantity::read(text) {
-        Ok(Reading::One(f)) if f.measure == Measure::Samples && f.value > 0 => {
-            return Some(Stated { figure: f, text: Some(text.clone()) });
+        Ok(Reading::One(Figure { value, measure: Measure::Samples, unit, .. })) if value > 0 => {
+            return Some(Stated { value, unit, text: Some(text.clone()), loc: at });
         }
-        Ok(Reading::One(f)) => format!("`{text}` is {}, not a number of samples", f.measure.as_str()),
+        Ok(Reading::One(f)) if f.measure == Measure::Samples => format!("`{text}` is zero"),
+        Ok(Reading::One(f)) => format!("`{text}` is a number of {}, not of samples", f.measure.as_str()),
         Ok(Reading::Many(_)) => format!("`{text}` has more than one figure"),
         Ok(Reading::Nothing) => format!("`{text}` has no figure"),
         Err(e) => format!("`{text}`: {e}"),
     };
     diags.push(
-        Diagnostic::error(format!("`stated_samples`: {problem}"))
+        Diagnostic::error(codes::INVALID_FIGURE, format!("`stated_samples`: {problem}"))
             .at(Some(at))
             .help("write one count, as a number (`1246000`) or as the source writes it (`\"1.2M\"`)"),
     );
@@ -281,11 +448,11 @@ fn parse_stage_ref(file: FileId, raw: &Spanned<String>, diags: &mut Diagnostics)
     let text = raw.get_ref();
     let parsed = text.split_once(':').and_then(|(r, s)| Some((Id::parse(r).ok()?, Id::parse(s).ok()?)));
     match parsed {
-        Some((recipe, stage)) => Some(StageRef { recipe, stage, loc: loc(file, raw) }),
+        Some((recipe, stage)) => Some(StageRef { recipe, stage, loc: loc_of(file, raw) }),
         None => {
             diags.push(
-                Diagnostic::error(format!("invalid include `{text}`"))
-                    .at(Some(loc(file, raw)))
+                Diagnostic::error(codes::INVALID_VALUE, format!("invalid include `{text}`"))
+                    .at(Some(loc_of(file, raw)))
                     .help("write `recipe-id:stage-id`, e.g. `valley:pretrain`"),
             );
             None
@@ -293,32 +460,27 @@ fn parse_stage_ref(file: FileId, raw: &Spanned<String>, diags: &mut Diagnostics)
     }
 }
 
-fn convert_entry(
-    file: FileId,
-    raw: RawEntry,
-    at: Loc,
-    catalog: &Catalog,
-    diags: &mut Diagnostics,
-) -> Option<Entry> {
+fn convert_entry(file: FileId, raw: RawEntry, at: Loc, catalog: &Catalog, diags: &mut Diagnostics) -> Option<Entry> {
     let before = diags.error_count();
     let given: Vec<(&str, Loc)> = [
-        ("samples", raw.samples.as_ref().map(|s| loc(file, s))),
-        ("fraction", raw.fraction.as_ref().map(|s| loc(file, s))),
-        ("epochs", raw.epochs.as_ref().map(|s| loc(file, s))),
-        ("weight", raw.weight.as_ref().map(|s| loc(file, s))),
-        ("subset", raw.subset.as_ref().filter(|s| *s.get_ref()).map(|s| loc(file, s))),
+        ("samples", raw.samples.as_ref().map(|s| loc_of(file, s))),
+        ("fraction", raw.fraction.as_ref().map(|s| loc_of(file, s))),
+        ("epochs", raw.epochs.as_ref().map(|s| loc_of(file, s))),
+        ("weight", raw.weight.as_ref().map(|s| loc_of(file, s))),
+        ("subset", raw.subset.as_ref().filter(|s| *s.get_ref()).map(|s| loc_of(file, s))),
     ]
     .into_iter()
     .filter_map(|(k, l)| l.map(|l| (k, l)))
     .collect();
     if given.len() > 1 {
         diags.push(
-            Diagnostic::error(format!(
-                "conflicting amounts: `{}` and `{}` on one entry",
-                given[0].0, given[1].0
-            ))
+            Diagnostic::error(
+                codes::CONFLICTING_AMOUNTS,
+                format!("conflicting amounts: `{}` and `{}` on one entry", given[0].0, given[1].0),
+            )
             .at(Some(given[1].1.clone()))
             .label("second amount")
+            .related(Some(given[0].1.clone()), "first amount")
             .help("give at most one of `samples`, `fraction`, `epochs`, `weight` and `subset`"),
         );
         return None;
@@ -336,10 +498,10 @@ fn convert_entry(
     } else {
         Some(Amount::Whole)
     };
-    let dataset = match catalog.resolve(raw.dataset.get_ref()) {
-        Some(ds) => Some(ds.id.clone()),
+    let dataset = match catalog.lookup(raw.dataset.get_ref()) {
+        Some(ix) => Some(ix),
         None => {
-            diags.push(catalog.unknown(raw.dataset.get_ref(), Some(loc(file, &raw.dataset))));
+            diags.push(catalog.unknown(raw.dataset.get_ref(), Some(loc_of(file, &raw.dataset))));
             None
         }
     };
@@ -350,14 +512,8 @@ fn convert_entry(
 }
 
 /// A positive finite number as the exact decimal the user wrote.
-fn ratio(
-    file: FileId,
-    field: &str,
-    value: &Spanned<f64>,
-    diags: &mut Diagnostics,
-    at_most_one: bool,
-) -> Option<BigRational> {
-    let v = *value.get_ref();
+fn ratio(file: FileId, field: &str, value: &Spanned<Number>, diags: &mut Diagnostics, at_most_one: bool) -> Option<Dec> {
+    let v = value.get_ref().0;
     let problem = if !v.is_finite() {
         Some(format!("`{field}` must be a finite number"))
     } else if v <= 0.0 {
@@ -367,16 +523,22 @@ fn ratio(
     } else {
         None
     };
-    if let Some(message) = problem {
-        let help = if at_most_one {
-            "a fraction takes part of a dataset (0 < f <= 1); use `epochs` to repeat it"
-        } else {
-            "use a positive number"
-        };
-        diags.push(
-            Diagnostic::error(message).at(Some(loc(file, value))).label(format!("found {v}")).help(help),
-        );
-        return None;
+    let help = if at_most_one {
+        "a fraction takes part of a dataset (0 < f <= 1); use `epochs` to repeat it"
+    } else {
+        "use a positive number"
+    };
+    match (problem, Dec::from_f64(v)) {
+        (None, Some(d)) => Some(d),
+        (problem, _) => {
+            let message = problem.unwrap_or_else(|| format!("`{field}` is not a usable number"));
+            diags.push(
+                Diagnostic::error(codes::INVALID_VALUE, message)
+                    .at(Some(loc_of(file, value)))
+                    .label(format!("found {v}"))
+                    .help(help),
+            );
+            None
+        }
     }
-    Some(exact_decimal(v))
 }

@@ -1,6 +1,8 @@
 //! The recipe file exactly as written: raw serde types, every key known.
 
 use crate::id::Id;
+use crate::schema::{Count, Number};
+pub use crate::schema::CountOrText;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -19,18 +21,17 @@ pub struct RawRecipe {
     #[serde(default)]
     pub allow: Vec<Spanned<String>>,
     /// The benchmarks the model reports on (for contamination checks).
-    pub eval: Option<Eval>,
+    pub eval: Option<RawEval>,
     #[serde(default)]
     pub stage: Vec<Spanned<RawStage>>,
 }
 
 /// `[eval]`: the benchmarks a recipe's model is evaluated on.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Eval {
+pub struct RawEval {
     #[serde(default)]
-    pub benchmarks: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benchmarks: Vec<Spanned<String>>,
     pub source: Option<String>,
 }
 
@@ -86,7 +87,7 @@ pub struct RawStage {
     #[serde(default)]
     pub after: Vec<Spanned<Id>>,
     pub include: Option<Spanned<String>>,
-    pub budget: Option<Spanned<i64>>,
+    pub budget: Option<Spanned<Count>>,
     /// The stage's size as its source states it: a count, or the source's
     /// own words (`"1.2M"`, `"about 1,093K"`).
     pub stated_samples: Option<Spanned<CountOrText>>,
@@ -94,22 +95,25 @@ pub struct RawStage {
     pub trainable: Vec<String>,
     pub source: Option<String>,
     pub notes: Option<String>,
-    #[serde(default)]
-    pub mix: Vec<Spanned<RawEntry>>,
-    pub training: Option<Training>,
+    pub mix: Option<Spanned<Vec<Spanned<RawEntry>>>>,
+    pub training: Option<Spanned<RawTraining>>,
 }
 
-/// A figure written as a number or as text for the quantity reader.
+/// `[stage.training]` as written; checked into a [`Training`].
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum CountOrText {
-    Count(i64),
-    Text(String),
+#[serde(deny_unknown_fields)]
+pub struct RawTraining {
+    pub global_batch: Option<Spanned<Count>>,
+    pub learning_rate: Option<Spanned<Number>>,
+    pub epochs: Option<Spanned<Number>>,
+    pub max_length: Option<Spanned<Count>>,
+    pub hardware: Option<String>,
+    pub duration: Option<String>,
+    pub source: Option<String>,
 }
 
 /// How a stage was trained, where a source says so.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct Training {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub global_batch: Option<u64>,
@@ -131,17 +135,17 @@ pub struct Training {
 #[serde(deny_unknown_fields)]
 pub struct RawEntry {
     pub dataset: Spanned<String>,
-    pub samples: Option<Spanned<i64>>,
-    pub fraction: Option<Spanned<f64>>,
-    pub epochs: Option<Spanned<f64>>,
-    pub weight: Option<Spanned<f64>>,
+    pub samples: Option<Spanned<Count>>,
+    pub fraction: Option<Spanned<Number>>,
+    pub epochs: Option<Spanned<Number>>,
+    pub weight: Option<Spanned<Number>>,
     /// `subset = true`: an unstated part of the dataset (unknown count).
     pub subset: Option<Spanned<bool>>,
     pub note: Option<String>,
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StageKind {
     Pretrain,
@@ -150,6 +154,12 @@ pub enum StageKind {
 }
 
 impl StageKind {
+    pub const ALL: [StageKind; 3] = [StageKind::Pretrain, StageKind::Sft, StageKind::Preference];
+
+    pub fn parse(s: &str) -> Option<StageKind> {
+        StageKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             StageKind::Pretrain => "pretrain",

@@ -1,14 +1,27 @@
-//! Recipes side by side: datasets as rows, recipes as columns.
+//! Recipes side by side: what they share and where they differ.
+//!
+//! Overlap is measured at three levels, each labelled:
+//! - **dataset**: the same catalog id;
+//! - **source**: the same source dataset, following `variant_of` (a
+//!   re-sampled A-OKVQA is A-OKVQA);
+//! - **media**: the same image or video collection (`image_sources`).
+//!
+//! For a pair, `jaccard` is |A ∩ B| ÷ |A ∪ B| over the keys the two use, and
+//! `same_data` is Σ min(share in A, share in B) over the shared keys: the
+//! part of the two mixes, by seen samples, that is the same data. Shares are
+//! fractions of each recipe's seen samples in the compared stages, so
+//! `same_data` is unknown when either side's total is.
 
-use super::{count, percent, table, Format};
-use crate::plan::Plan;
+use super::{count, percent, table, total, Format};
+use crate::catalog::{Catalog, DsId};
+use crate::plan::{Plan, StagePlan, Totals};
 use crate::recipe::schema::StageKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// Compare at the level the recipes write (`entry`) or the model sees (`leaf`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Entry,
@@ -22,25 +35,42 @@ pub struct Comparison {
     pub level: Level,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_kind: Option<StageKind>,
+    /// Totals of the compared stages, per recipe.
+    pub totals: Vec<RecipeTotals>,
+    /// Model and training facts, one row per fact, one value per recipe.
+    pub facts: Vec<FactRow>,
     /// One row per dataset, ordered by how many recipes use it, then by id.
     pub rows: Vec<Row>,
-    /// Samples per stage kind per recipe.
-    pub totals: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The same by source dataset (`variant_of` followed).
+    pub sources: Vec<Row>,
+    /// Shares of seen samples whose media come from each collection.
+    pub media: Vec<Row>,
+    pub pairs: Vec<Pair>,
     /// Modality shares per recipe (over the compared stages).
     pub by_modality: BTreeMap<String, BTreeMap<String, f64>>,
-    pub similarity: Vec<Pair>,
-    /// Datasets used by two or more of the recipes.
-    pub shared: Vec<String>,
     /// The datasets used by the most recipes (at most [`MOST_USED`]).
     pub most_used: Vec<Usage>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipeTotals {
+    pub recipe: String,
+    pub stages: Vec<String>,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FactRow {
+    pub fact: String,
+    pub values: Vec<Option<String>>,
 }
 
 /// How many datasets `most_used` lists.
 pub const MOST_USED: usize = 15;
 
-/// Above this many recipes the text report leaves out the dataset matrix
-/// (too wide to read; CSV and JSON keep it) and lists only the most
-/// similar pairs.
+/// Above this many recipes the text report leaves out the matrices (too
+/// wide to read; CSV and JSON keep them) and lists the most similar pairs.
 const WIDE: usize = 6;
 
 #[derive(Debug, Serialize)]
@@ -48,148 +78,310 @@ pub struct Usage {
     pub dataset: String,
     /// The recipes that use it, in the order of `recipes`.
     pub recipes: Vec<String>,
-    /// Its samples summed over those recipes; `None` if any is unknown.
-    pub samples: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Row {
-    pub dataset: String,
+    pub key: String,
     pub used_by: usize,
-    /// Per recipe, in the order of `recipes`: samples and share of its total.
+    /// Per recipe, in the order of `recipes`.
     pub cells: Vec<Cell>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Cell {
-    pub samples: Option<u64>,
-    pub share: Option<f64>,
     pub used: bool,
+    /// Seen samples; `None` when unknown (or not used).
+    pub seen: Option<u128>,
+    /// Share of the recipe's seen samples in the compared stages.
+    pub share: Option<f64>,
+    /// The datasets behind a source or media row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Overlap {
+    pub shared: usize,
+    pub jaccard: f64,
+    /// `None` when a share is unknown.
+    pub same_data: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Pair {
     pub a: String,
     pub b: String,
-    /// |A ∩ B| / |A ∪ B| over the dataset sets.
-    pub jaccard: f64,
-    /// Σ min(share_a, share_b) over the shared datasets: the part of the two
-    /// mixes that is the same data.
-    pub overlap: f64,
+    pub by_dataset: Overlap,
+    pub by_source: Overlap,
+    pub by_media: Overlap,
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+    /// Shared sources with both shares and the difference (b − a).
+    pub shared_sources: Vec<ShareDiff>,
 }
 
-pub fn compare(plans: &[Plan], level: Level, kind: Option<StageKind>) -> Comparison {
-    let mut cells: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
-    let mut totals: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut by_modality = BTreeMap::new();
-    for (i, plan) in plans.iter().enumerate() {
-        let stages: Vec<_> = plan.stages.iter().filter(|s| kind.is_none_or(|k| s.kind == k)).collect();
-        let sum: u64 = stages.iter().map(|s| s.total_samples).sum();
-        let mut modality: BTreeMap<String, u64> = BTreeMap::new();
-        for s in &plan.stages {
-            *totals.entry(s.kind.as_str().into()).or_default().entry(plan.recipe.id.clone()).or_default() +=
-                s.total_samples;
+#[derive(Debug, Serialize)]
+pub struct ShareDiff {
+    pub source: String,
+    pub share_a: Option<f64>,
+    pub share_b: Option<f64>,
+    pub difference: Option<f64>,
+}
+
+/// One recipe's compared stages, read once.
+struct Side<'a> {
+    plan: &'a Plan,
+    stages: Vec<&'a StagePlan>,
+    totals: Totals,
+    /// (dataset, seen) per row at the compared level.
+    items: Vec<(String, Option<u128>, Vec<String>)>,
+}
+
+pub fn compare(plans: &[Plan], catalog: &Catalog, level: Level, kind: Option<StageKind>) -> Comparison {
+    let sides: Vec<Side> = plans.iter().map(|p| side(p, level, kind)).collect();
+    let n = sides.len();
+    let mut sources_memo: BTreeMap<String, String> = BTreeMap::new();
+    let mut source_of = |id: &str| -> String {
+        sources_memo
+            .entry(id.to_string())
+            .or_insert_with(|| {
+                catalog.lookup(id).map_or_else(|| id.to_string(), |ix| catalog.get(catalog.source_of(ix)).id.to_string())
+            })
+            .clone()
+    };
+    let media_of = |id: &str| -> Vec<String> {
+        let Some(ix) = catalog.lookup(id) else { return vec![] };
+        let mut line: Vec<DsId> = vec![ix];
+        let mut cur = ix;
+        while let Some(next) = catalog.get(cur).at.variant_of_ix {
+            if line.contains(&next) {
+                break;
+            }
+            line.push(next);
+            cur = next;
         }
-        for s in &stages {
-            let items: Vec<(&str, Option<u64>, &Vec<String>)> = match level {
-                Level::Entry => {
-                    s.entries.iter().map(|e| (e.dataset.as_str(), e.samples, &e.modalities)).collect()
-                }
-                Level::Leaf => {
-                    s.leaves.iter().map(|l| (l.dataset.as_str(), l.samples, &l.modalities)).collect()
-                }
-            };
-            for (ds, samples, mods) in items {
-                let row = cells.entry(ds.to_string()).or_insert_with(|| vec![Cell::default(); plans.len()]);
-                let c = &mut row[i];
-                c.samples = match (c.used, c.samples, samples) {
-                    (false, _, s) => s,
-                    (true, Some(a), Some(b)) => Some(a + b),
-                    _ => None,
-                };
-                c.used = true;
-                if let Some(n) = samples {
-                    let mut m = mods.clone();
-                    m.sort();
-                    *modality
-                        .entry(if m.is_empty() { "unknown".into() } else { m.join("+") })
-                        .or_default() += n;
-                }
+        let mut m: Vec<String> = line
+            .iter()
+            .flat_map(|d| catalog.get(*d).at.image_sources_ix.iter().map(|x| catalog.get(*x).id.to_string()))
+            .collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    let mut by_id: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+    let mut by_media: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+    for (i, s) in sides.iter().enumerate() {
+        let known = s.totals.total_seen;
+        for (ds, seen, _) in &s.items {
+            let src = source_of(ds);
+            let media = media_of(ds);
+            let mut targets: Vec<(&mut BTreeMap<String, Vec<Cell>>, String)> =
+                vec![(&mut by_id, ds.clone())];
+            targets.push((&mut by_source, src));
+            for (map, key) in targets {
+                add(map, key, i, n, ds, *seen, known);
+            }
+            for m in media {
+                add(&mut by_media, m, i, n, ds, *seen, known);
             }
         }
-        for row in cells.values_mut() {
-            let c = &mut row[i];
-            c.share = c.samples.filter(|_| sum > 0).map(|n| n as f64 / sum as f64);
-        }
-        let known: u64 = modality.values().sum();
-        by_modality.insert(
-            plan.recipe.id.clone(),
-            modality.into_iter().filter(|_| known > 0).map(|(k, v)| (k, v as f64 / known as f64)).collect(),
-        );
     }
-    let mut rows: Vec<Row> = cells
-        .into_iter()
-        .map(|(dataset, cells)| Row { used_by: cells.iter().filter(|c| c.used).count(), dataset, cells })
-        .collect();
-    rows.sort_by(|a, b| b.used_by.cmp(&a.used_by).then_with(|| a.dataset.cmp(&b.dataset)));
-    let shared = rows.iter().filter(|r| r.used_by >= 2).map(|r| r.dataset.clone()).collect();
-    let similarity = pairs(plans, &rows);
+    let rows = to_rows(by_id);
+    let sources = to_rows(by_source);
+    let media = to_rows(by_media);
+    let mut pairs = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            pairs.push(pair(&sides, a, b, &rows, &sources, &media));
+        }
+    }
     let most_used = rows
         .iter()
         .filter(|r| r.used_by >= 2)
         .take(MOST_USED)
-        .map(|r| Usage {
-            dataset: r.dataset.clone(),
-            recipes: users(plans.iter().map(|p| &p.recipe.id), &r.cells),
-            samples: r.cells.iter().filter(|c| c.used).map(|c| c.samples).sum(),
-        })
+        .map(|r| Usage { dataset: r.key.clone(), recipes: users(plans, &r.cells) })
         .collect();
     Comparison {
         recipes: plans.iter().map(|p| p.recipe.id.clone()).collect(),
         level,
         stage_kind: kind,
+        totals: sides
+            .iter()
+            .map(|s| RecipeTotals {
+                recipe: s.plan.recipe.id.clone(),
+                stages: s.stages.iter().map(|st| st.id.clone()).collect(),
+                totals: s.totals.clone(),
+            })
+            .collect(),
+        facts: facts(&sides),
+        by_modality: sides.iter().map(|s| (s.plan.recipe.id.clone(), modality(s))).collect(),
         rows,
-        totals,
-        by_modality,
-        similarity,
-        shared,
+        sources,
+        media,
+        pairs,
         most_used,
     }
 }
 
-/// The recipes whose cell is used.
-fn users<'a>(recipes: impl Iterator<Item = &'a String>, cells: &[Cell]) -> Vec<String> {
-    recipes.zip(cells).filter(|(_, c)| c.used).map(|(id, _)| id.clone()).collect()
-}
-
-fn pairs(plans: &[Plan], rows: &[Row]) -> Vec<Pair> {
-    let mut out = Vec::new();
-    for i in 0..plans.len() {
-        for j in i + 1..plans.len() {
-            let a: BTreeSet<&str> =
-                rows.iter().filter(|r| r.cells[i].used).map(|r| r.dataset.as_str()).collect();
-            let b: BTreeSet<&str> =
-                rows.iter().filter(|r| r.cells[j].used).map(|r| r.dataset.as_str()).collect();
-            let union = a.union(&b).count();
-            let inter = a.intersection(&b).count();
-            let overlap = rows.iter().filter_map(|r| Some(r.cells[i].share?.min(r.cells[j].share?))).sum();
-            out.push(Pair {
-                a: plans[i].recipe.id.clone(),
-                b: plans[j].recipe.id.clone(),
-                jaccard: if union == 0 { 0.0 } else { inter as f64 / union as f64 },
-                overlap,
-            });
+fn side(plan: &Plan, level: Level, kind: Option<StageKind>) -> Side<'_> {
+    let stages: Vec<&StagePlan> = plan.stages.iter().filter(|s| kind.is_none_or(|k| s.kind == k)).collect();
+    let mut totals = Totals::empty();
+    let mut items = Vec::new();
+    for s in &stages {
+        totals.add(&s.totals);
+        match level {
+            Level::Entry => {
+                items.extend(s.entries.iter().map(|e| (e.dataset.clone(), e.count.seen, e.modalities.clone())))
+            }
+            Level::Leaf => {
+                items.extend(s.leaves.iter().map(|l| (l.dataset.clone(), l.count.seen, l.modalities.clone())));
+                if let Some(u) = &s.unattributed {
+                    items.push((crate::report::csv::UNATTRIBUTED.to_string(), u.seen, vec![]));
+                }
+            }
         }
     }
-    out
+    Side { plan, stages, totals, items }
+}
+
+fn add(map: &mut BTreeMap<String, Vec<Cell>>, key: String, i: usize, n: usize, ds: &str, seen: Option<u128>, total: Option<u128>) {
+    let row = map.entry(key).or_insert_with(|| vec![Cell::default(); n]);
+    let c = &mut row[i];
+    c.seen = match (c.used, c.seen, seen) {
+        (false, _, s) => s,
+        (true, Some(a), Some(b)) => Some(a + b),
+        _ => None,
+    };
+    c.used = true;
+    c.share = c.seen.zip(total).filter(|(_, t)| *t > 0).map(|(s, t)| s as f64 / t as f64);
+    if !c.datasets.iter().any(|d| d == ds) {
+        c.datasets.push(ds.to_string());
+    }
+}
+
+fn to_rows(map: BTreeMap<String, Vec<Cell>>) -> Vec<Row> {
+    let mut rows: Vec<Row> = map
+        .into_iter()
+        .map(|(key, mut cells)| {
+            for c in &mut cells {
+                c.datasets.sort();
+            }
+            Row { used_by: cells.iter().filter(|c| c.used).count(), key, cells }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.used_by.cmp(&a.used_by).then_with(|| a.key.cmp(&b.key)));
+    rows
+}
+
+fn overlap(rows: &[Row], a: usize, b: usize, shares: bool) -> Overlap {
+    let ka: BTreeSet<&str> = rows.iter().filter(|r| r.cells[a].used).map(|r| r.key.as_str()).collect();
+    let kb: BTreeSet<&str> = rows.iter().filter(|r| r.cells[b].used).map(|r| r.key.as_str()).collect();
+    let union = ka.union(&kb).count();
+    let inter = ka.intersection(&kb).count();
+    let same_data = if shares {
+        rows.iter()
+            .filter(|r| r.cells[a].used && r.cells[b].used)
+            .map(|r| Some(r.cells[a].share?.min(r.cells[b].share?)))
+            .sum::<Option<f64>>()
+    } else {
+        None
+    };
+    Overlap { shared: inter, jaccard: if union == 0 { 0.0 } else { inter as f64 / union as f64 }, same_data }
+}
+
+fn pair(sides: &[Side], a: usize, b: usize, rows: &[Row], sources: &[Row], media: &[Row]) -> Pair {
+    let known = |i: usize| sides[i].totals.total_seen.is_some();
+    let shares = known(a) && known(b);
+    let only = |x: usize, y: usize| -> Vec<String> {
+        rows.iter().filter(|r| r.cells[x].used && !r.cells[y].used).map(|r| r.key.clone()).collect()
+    };
+    Pair {
+        a: sides[a].plan.recipe.id.clone(),
+        b: sides[b].plan.recipe.id.clone(),
+        by_dataset: overlap(rows, a, b, shares),
+        by_source: overlap(sources, a, b, shares),
+        by_media: overlap(media, a, b, false),
+        only_in_a: only(a, b),
+        only_in_b: only(b, a),
+        shared_sources: sources
+            .iter()
+            .filter(|r| r.cells[a].used && r.cells[b].used)
+            .map(|r| {
+                let (sa, sb) = (r.cells[a].share, r.cells[b].share);
+                ShareDiff { source: r.key.clone(), share_a: sa, share_b: sb, difference: sa.zip(sb).map(|(x, y)| y - x) }
+            })
+            .collect(),
+    }
+}
+
+/// Model and training facts, side by side.
+fn facts(sides: &[Side]) -> Vec<FactRow> {
+    let mut rows: Vec<FactRow> = Vec::new();
+    let mut push = |fact: &str, values: Vec<Option<String>>| {
+        if values.iter().any(Option::is_some) {
+            rows.push(FactRow { fact: fact.to_string(), values });
+        }
+    };
+    let model = |f: &dyn Fn(&crate::recipe::schema::Model) -> Option<String>| -> Vec<Option<String>> {
+        sides.iter().map(|s| s.plan.recipe.model.as_ref().and_then(f)).collect()
+    };
+    push("llm", model(&|m| m.llm.clone()));
+    push("vision encoder", model(&|m| m.vision.clone()));
+    push("connector", model(&|m| m.connector.clone()));
+    push("tokens per image", model(&|m| m.image_tokens.map(|v| count(u128::from(v)))));
+    push("frames per video", model(&|m| m.frames.map(|v| count(u128::from(v)))));
+    push("resolution", model(&|m| m.resolution.clone()));
+    let stage_fact = |f: &dyn Fn(&StagePlan) -> Option<String>| -> Vec<Option<String>> {
+        sides
+            .iter()
+            .map(|s| {
+                let parts: Vec<String> = s
+                    .stages
+                    .iter()
+                    .filter_map(|st| f(st).map(|v| if s.stages.len() > 1 { format!("{}: {v}", st.id) } else { v }))
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join("; "))
+            })
+            .collect()
+    };
+    push("stages", stage_fact(&|st| Some(st.kind.as_str().to_string())));
+    push("trainable", stage_fact(&|st| (!st.trainable.is_empty()).then(|| st.trainable.join(", "))));
+    let t = |f: fn(&crate::recipe::schema::Training) -> Option<String>| move |st: &StagePlan| st.training.as_ref().and_then(f);
+    push("global batch", stage_fact(&t(|t| t.global_batch.map(|v| count(u128::from(v))))));
+    push("learning rate", stage_fact(&t(|t| t.learning_rate.map(|v| v.to_string()))));
+    push("epochs", stage_fact(&t(|t| t.epochs.map(super::trim_float))));
+    push("max length", stage_fact(&t(|t| t.max_length.map(|v| count(u128::from(v))))));
+    push("hardware", stage_fact(&t(|t| t.hardware.clone())));
+    push("duration", stage_fact(&t(|t| t.duration.clone())));
+    rows
+}
+
+fn modality(s: &Side) -> BTreeMap<String, f64> {
+    let mut by: BTreeMap<String, u128> = BTreeMap::new();
+    let mut total = 0u128;
+    for (_, seen, mods) in &s.items {
+        let Some(n) = seen else { continue };
+        let mut m = mods.clone();
+        m.sort();
+        *by.entry(if m.is_empty() { "unknown".into() } else { m.join("+") }).or_default() += n;
+        total += n;
+    }
+    by.into_iter().filter(|_| total > 0).map(|(k, v)| (k, v as f64 / total as f64)).collect()
+}
+
+/// The recipes whose cell is used.
+fn users(plans: &[Plan], cells: &[Cell]) -> Vec<String> {
+    plans.iter().zip(cells).filter(|(_, c)| c.used).map(|(p, _)| p.recipe.id.clone()).collect()
 }
 
 pub fn render(c: &Comparison, format: Format) -> String {
     match format {
         Format::Json => super::json(&rounded(c)),
         Format::Csv => csv(c),
-        Format::Table => text(c, false),
         Format::Md => text(c, true),
+        _ => text(c, false),
     }
 }
 
@@ -212,19 +404,24 @@ fn round_floats(v: &mut serde_json::Value) {
     }
 }
 
+/// Long CSV: one row per (level, key, recipe) where used.
 fn csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["dataset", "used_by", "recipe", "samples", "share"]);
-    for row in &c.rows {
-        for (recipe, cell) in c.recipes.iter().zip(&row.cells) {
-            if cell.used {
-                let _ = w.write_record([
-                    row.dataset.clone(),
-                    row.used_by.to_string(),
-                    recipe.clone(),
-                    cell.samples.map(|n| n.to_string()).unwrap_or_default(),
-                    cell.share.map(|s| format!("{s:.6}")).unwrap_or_default(),
-                ]);
+    let _ = w.write_record(["level", "key", "used_by", "recipe", "seen", "share", "datasets"]);
+    for (level, rows) in [("dataset", &c.rows), ("source", &c.sources), ("media", &c.media)] {
+        for row in rows {
+            for (recipe, cell) in c.recipes.iter().zip(&row.cells) {
+                if cell.used {
+                    let _ = w.write_record([
+                        level.to_string(),
+                        row.key.clone(),
+                        row.used_by.to_string(),
+                        recipe.clone(),
+                        cell.seen.map(|n| n.to_string()).unwrap_or_default(),
+                        cell.share.map(|s| format!("{s:.6}")).unwrap_or_default(),
+                        cell.datasets.join(";"),
+                    ]);
+                }
             }
         }
     }
@@ -242,22 +439,35 @@ fn text(c: &Comparison, md: bool) -> String {
     let wide = c.recipes.len() > WIDE;
     if wide {
         let _ = writeln!(out, "{h}Comparison of {} recipes ({scope}, {level})", c.recipes.len());
-        let _ = writeln!(
-            out,
-            "\nThe dataset-by-recipe matrix ({} datasets) is in `--format csv` and `--format json`.",
-            c.rows.len()
-        );
     } else {
-        let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})\n", c.recipes.join(", "));
-        out.push_str(&matrix(c, md));
+        let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})", c.recipes.join(", "));
     }
-    let _ = writeln!(out, "\n{h}Totals by stage kind\n");
-    out.push_str(&totals(c, md, wide));
-    let _ = writeln!(out, "\n{h}By modality\n");
-    for r in &c.recipes {
-        let _ = writeln!(out, "{r}: {}", c.by_modality.get(r).map_or(String::new(), super::shares_line));
+    let _ = writeln!(out, "\n{h}Totals of the compared stages\n");
+    let rows = c
+        .totals
+        .iter()
+        .map(|t| {
+            vec![
+                t.recipe.clone(),
+                if t.stages.is_empty() { "none".into() } else { t.stages.join(", ") },
+                total(t.totals.total_unique, t.totals.known_unique),
+                total(t.totals.total_seen, t.totals.known_seen),
+            ]
+        })
+        .collect();
+    out.push_str(&table(md, &["recipe", "stages", "unique", "seen"], rows, &[2, 3]));
+    if !wide && !c.facts.is_empty() {
+        let _ = writeln!(out, "\n{h}Model and training\n");
+        let mut header = vec!["fact"];
+        header.extend(c.recipes.iter().map(String::as_str));
+        let rows = c
+            .facts
+            .iter()
+            .map(|f| std::iter::once(f.fact.clone()).chain(f.values.iter().map(|v| v.clone().unwrap_or_default())).collect())
+            .collect();
+        out.push_str(&table(md, &header, rows, &[]));
     }
-    if !c.similarity.is_empty() {
+    if !c.pairs.is_empty() {
         out.push_str(&similarity(c, md, wide));
     }
     if wide {
@@ -268,84 +478,117 @@ fn text(c: &Comparison, md: bool) -> String {
             .map(|u| vec![u.dataset.clone(), u.recipes.len().to_string(), u.recipes.join(", ")])
             .collect();
         out.push_str(&table(md, &["dataset", "recipes", "used by"], rows, &[1]));
+        let _ = writeln!(out, "\nThe dataset, source and media matrices are in `--format csv` and `--format json`.");
         return out;
     }
-    let _ = writeln!(out, "\n{h}Shared datasets ({})\n", c.shared.len());
-    if c.shared.is_empty() {
-        let _ = writeln!(out, "none");
+    if c.pairs.len() == 1 {
+        out.push_str(&pair_text(c, &c.pairs[0], md));
     }
-    for r in c.rows.iter().filter(|r| r.used_by >= 2) {
-        let _ = writeln!(out, "{}: {}", r.dataset, users(c.recipes.iter(), &r.cells).join(", "));
+    let _ = writeln!(out, "\n{h}Shares by source dataset (`variant_of` followed)\n");
+    out.push_str(&matrix(c, &c.sources, md, "source"));
+    let _ = writeln!(out, "\n{h}By modality\n");
+    for r in &c.recipes {
+        let _ = writeln!(out, "{}{r}: {}", if md { "- " } else { "" }, c.by_modality.get(r).map_or(String::new(), super::shares_line));
     }
     out
 }
 
-/// Datasets as rows, two columns (samples, share) per recipe.
-fn matrix(c: &Comparison, md: bool) -> String {
-    let mut header = vec!["dataset".to_string()];
-    for r in &c.recipes {
-        header.push(format!("{r} samples"));
-        header.push("share".into());
+fn pair_text(c: &Comparison, p: &Pair, md: bool) -> String {
+    let h = if md { "## " } else { "" };
+    let mut out = String::new();
+    let share_of = |rows: &[Row], key: &str, i: usize| {
+        rows.iter().find(|r| r.key == key).and_then(|r| r.cells[i].share)
+    };
+    let (ia, ib) = (0, 1);
+    for (name, list, i) in [(&p.a, &p.only_in_a, ia), (&p.b, &p.only_in_b, ib)] {
+        let _ = writeln!(out, "\n{h}Only in {name} ({})\n", list.len());
+        if list.is_empty() {
+            let _ = writeln!(out, "nothing");
+            continue;
+        }
+        let rows = list.iter().map(|d| vec![d.clone(), percent(share_of(&c.rows, d, i))]).collect();
+        out.push_str(&table(md, &["dataset", "share"], rows, &[1]));
     }
-    let rows = c
-        .rows
+    let _ = writeln!(out, "\n{h}Shared sources ({})\n", p.shared_sources.len());
+    if p.shared_sources.is_empty() {
+        let _ = writeln!(out, "none");
+    } else {
+        let rows = p
+            .shared_sources
+            .iter()
+            .map(|d| {
+                vec![
+                    d.source.clone(),
+                    percent(d.share_a),
+                    percent(d.share_b),
+                    d.difference.map_or("-".into(), |x| format!("{:+.2} pt", x * 100.0)),
+                ]
+            })
+            .collect();
+        out.push_str(&table(md, &["source", p.a.as_str(), p.b.as_str(), "difference"], rows, &[1, 2, 3]));
+    }
+    out
+}
+
+/// Keys as rows, one share column per recipe.
+fn matrix(c: &Comparison, rows: &[Row], md: bool, what: &str) -> String {
+    let mut header = vec![what.to_string()];
+    header.extend(c.recipes.iter().cloned());
+    let body = rows
         .iter()
         .map(|r| {
-            let mut row = vec![r.dataset.clone()];
-            for cell in &r.cells {
-                if cell.used {
-                    row.push(super::opt_count(cell.samples));
-                    row.push(percent(cell.share));
-                } else {
-                    row.extend([String::new(), String::new()]);
-                }
-            }
-            row
+            std::iter::once(r.key.clone())
+                .chain(r.cells.iter().map(|cell| if cell.used { percent(cell.share) } else { String::new() }))
+                .collect()
         })
         .collect();
     let numeric: Vec<usize> = (1..header.len()).collect();
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    table(md, &header_refs, rows, &numeric)
-}
-
-/// Stage kinds as rows and recipes as columns; transposed when wide.
-fn totals(c: &Comparison, md: bool, wide: bool) -> String {
-    let kinds: Vec<&String> = c.totals.keys().collect();
-    let cell =
-        |kind: &String, recipe: &String| c.totals[kind].get(recipe).map_or(String::new(), |n| count(*n));
-    if wide {
-        let mut header = vec!["recipe"];
-        header.extend(kinds.iter().map(|k| k.as_str()));
-        let rows = c
-            .recipes
-            .iter()
-            .map(|r| std::iter::once(r.clone()).chain(kinds.iter().map(|k| cell(k, r))).collect())
-            .collect();
-        return table(md, &header, rows, &(1..=kinds.len()).collect::<Vec<_>>());
-    }
-    let mut header = vec!["stage kind"];
-    header.extend(c.recipes.iter().map(String::as_str));
-    let rows = kinds
-        .iter()
-        .map(|k| std::iter::once((*k).clone()).chain(c.recipes.iter().map(|r| cell(k, r))).collect())
-        .collect();
-    table(md, &header, rows, &(1..=c.recipes.len()).collect::<Vec<_>>())
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    table(md, &refs, body, &numeric)
 }
 
 /// Every pair, or the ten most alike when there are many recipes.
 fn similarity(c: &Comparison, md: bool, wide: bool) -> String {
     let h = if md { "## " } else { "" };
-    let mut pairs: Vec<&Pair> = c.similarity.iter().collect();
+    let mut pairs: Vec<&Pair> = c.pairs.iter().collect();
     let title = if wide {
-        pairs.sort_by(|a, b| b.overlap.total_cmp(&a.overlap).then(b.jaccard.total_cmp(&a.jaccard)));
+        pairs.sort_by(|a, b| {
+            b.by_source
+                .same_data
+                .unwrap_or(-1.0)
+                .total_cmp(&a.by_source.same_data.unwrap_or(-1.0))
+                .then(b.by_source.jaccard.total_cmp(&a.by_source.jaccard))
+        });
         pairs.truncate(10);
-        "Most similar pairs (by the part of their mixes that is the same data)"
+        "Most similar pairs"
     } else {
-        "Similarity"
+        "Overlap"
     };
+    let same = |o: &Overlap| o.same_data.map_or("unknown".to_string(), |s| percent(Some(s)));
     let rows = pairs
         .iter()
-        .map(|p| vec![p.a.clone(), p.b.clone(), format!("{:.3}", p.jaccard), percent(Some(p.overlap))])
+        .map(|p| {
+            vec![
+                p.a.clone(),
+                p.b.clone(),
+                format!("{} · {:.3}", p.by_dataset.shared, p.by_dataset.jaccard),
+                same(&p.by_dataset),
+                format!("{} · {:.3}", p.by_source.shared, p.by_source.jaccard),
+                same(&p.by_source),
+                format!("{} · {:.3}", p.by_media.shared, p.by_media.jaccard),
+            ]
+        })
         .collect();
-    format!("\n{h}{title}\n\n{}", table(md, &["recipe", "recipe", "jaccard", "same data"], rows, &[2, 3]))
+    let mut out = format!("\n{h}{title}\n\n");
+    out.push_str(&table(
+        md,
+        &["recipe", "recipe", "datasets shared · jaccard", "same data", "sources shared · jaccard", "same data (sources)", "media shared · jaccard"],
+        rows,
+        &[2, 3, 4, 5, 6],
+    ));
+    let _ = writeln!(
+        out,
+        "\njaccard: shared ÷ all keys the two use; same data: Σ min(share in A, share in B) over shared keys, by seen samples."
+    );
+    out
 }

@@ -1,9 +1,8 @@
 //! Lists: the built-in recipes, catalog entries, one entry in full.
 
-use super::{count, opt_count, percent, table, Format};
+use super::{count, opt_count, percent, table, total, Format};
 use crate::catalog::{Catalog, Dataset};
-use crate::plan::expand::Expansion;
-use crate::plan::Plan;
+use crate::plan::{Plan, Totals};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -12,16 +11,16 @@ pub struct RecipeLine {
     pub id: String,
     pub name: String,
     pub stages: Vec<StageLine>,
-    pub total_samples: u64,
-    pub complete: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
 }
 
 #[derive(Debug, Serialize)]
 pub struct StageLine {
     pub id: String,
     pub kind: String,
-    pub total_samples: u64,
-    pub complete: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
 }
 
 pub fn recipe_lines(plans: &[Plan]) -> Vec<RecipeLine> {
@@ -33,24 +32,26 @@ pub fn recipe_lines(plans: &[Plan]) -> Vec<RecipeLine> {
             stages: p
                 .stages
                 .iter()
-                .map(|s| StageLine {
-                    id: s.id.clone(),
-                    kind: s.kind.as_str().into(),
-                    total_samples: s.total_samples,
-                    complete: s.complete,
-                })
+                .map(|s| StageLine { id: s.id.clone(), kind: s.kind.as_str().into(), totals: s.totals.clone() })
                 .collect(),
-            total_samples: p.total_samples,
-            complete: p.complete,
+            totals: p.totals.clone(),
         })
         .collect()
 }
 
-fn at_least(n: u64, complete: bool) -> String {
-    if complete {
-        count(n)
+/// "1,234 / 3,702" (unique / seen), "≥ 1,234" when only part is known.
+fn pair(t: &Totals) -> String {
+    let one = |total: Option<u128>, known: u128| match total {
+        Some(n) => count(n),
+        None if known > 0 => format!("≥ {}", count(known)),
+        None => "unknown".into(),
+    };
+    let u = one(t.total_unique, t.known_unique);
+    let s = one(t.total_seen, t.known_seen);
+    if u == s {
+        u
     } else {
-        format!("≥ {}", count(n))
+        format!("{u} / {s}")
     }
 }
 
@@ -59,45 +60,64 @@ pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
         Format::Json => super::json(&lines),
         Format::Csv => {
             let mut w = ::csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(["recipe", "name", "stage", "stage_kind", "total_samples", "complete"]);
+            let _ = w.write_record([
+                "recipe",
+                "name",
+                "stage",
+                "stage_kind",
+                "total_unique",
+                "total_seen",
+                "known_unique",
+                "known_seen",
+                "complete",
+            ]);
+            let opt = |v: Option<u128>| v.map(|n| n.to_string()).unwrap_or_default();
             for l in lines {
                 for s in &l.stages {
                     let _ = w.write_record([
-                        &l.id,
-                        &l.name,
-                        &s.id,
-                        &s.kind,
-                        &s.total_samples.to_string(),
-                        &s.complete.to_string(),
+                        l.id.clone(),
+                        l.name.clone(),
+                        s.id.clone(),
+                        s.kind.clone(),
+                        opt(s.totals.total_unique),
+                        opt(s.totals.total_seen),
+                        s.totals.known_unique.to_string(),
+                        s.totals.known_seen.to_string(),
+                        s.totals.complete.to_string(),
                     ]);
                 }
             }
             super::csv_text(w)
         }
-        Format::Table | Format::Md => {
+        _ => {
             let rows = lines
                 .iter()
                 .map(|l| {
-                    let stages: Vec<String> = l
-                        .stages
-                        .iter()
-                        .map(|s| format!("{} {}", s.id, at_least(s.total_samples, s.complete)))
-                        .collect();
-                    vec![
-                        l.id.clone(),
-                        l.name.clone(),
-                        stages.join(" → "),
-                        at_least(l.total_samples, l.complete),
-                    ]
+                    let stages: Vec<String> = l.stages.iter().map(|s| format!("{} {}", s.id, pair(&s.totals))).collect();
+                    vec![l.id.clone(), l.name.clone(), stages.join(" → "), total(l.totals.total_unique, l.totals.known_unique), total(l.totals.total_seen, l.totals.known_seen)]
                 })
                 .collect();
-            table(format == Format::Md, &["recipe", "name", "stages (samples)", "total"], rows, &[3])
+            let mut out = table(
+                format == Format::Md,
+                &["recipe", "name", "stages (unique / seen when they differ)", "unique", "seen"],
+                rows,
+                &[3, 4],
+            );
+            out.push_str("
+unique: distinct samples of one pass; seen: what the model trains on (× epochs).\n");
+            out
         }
     }
 }
 
 /// Catalog entries as a list; JSON keeps the catalog's own field names.
 pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, format: Format) -> String {
+    let list: Vec<&Dataset> = {
+        let mut v = list.to_vec();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    };
+    let list = &list[..];
     match format {
         Format::Json => super::json(&list),
         Format::Csv => {
@@ -112,6 +132,8 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
                 "approx",
                 "license",
                 "publisher",
+                "tasks",
+                "variant_of",
             ]);
             for d in list {
                 let _ = w.write_record([
@@ -124,17 +146,19 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
                     d.approx.to_string(),
                     d.license.clone().unwrap_or_default(),
                     d.publisher.clone().unwrap_or_default(),
+                    d.tasks.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(";"),
+                    d.variant_of.clone().unwrap_or_default(),
                 ]);
             }
             super::csv_text(w)
         }
-        Format::Table | Format::Md => {
+        _ => {
             let rows = list
                 .iter()
                 .map(|d| {
                     let size = match sizes(d) {
-                        Some(n) if d.approx => format!("~{}", count(n)),
-                        n => opt_count(n),
+                        Some(n) if d.approx => format!("~{}", count(u128::from(n))),
+                        n => opt_count(n.map(u128::from)),
                     };
                     vec![
                         d.id.to_string(),
@@ -156,88 +180,66 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
     }
 }
 
-/// One dataset with every field, and a composite's expansion to leaves.
-pub fn show(d: &Dataset, exp: &Expansion, catalog: &Catalog, format: Format) -> String {
-    #[derive(Serialize)]
-    struct Shown<'a> {
-        #[serde(flatten)]
-        dataset: &'a Dataset,
-        effective_samples: Option<u64>,
-        leaves: Vec<ShownLeaf>,
-    }
-    #[derive(Serialize)]
-    struct ShownLeaf {
-        dataset: String,
-        samples: Option<u64>,
-        share: Option<f64>,
-        paths: u128,
-        via: Vec<String>,
-    }
-    let size = exp.size;
-    let leaves: Vec<ShownLeaf> = if d.is_composite() {
-        let mut v: Vec<ShownLeaf> = exp
-            .leaves
-            .iter()
-            .map(|(id, p)| {
-                let samples =
-                    p.amount.as_ref().and_then(|a| crate::num::to_count(&crate::num::round_half_even(a)));
-                ShownLeaf {
-                    dataset: id.to_string(),
-                    samples,
-                    share: samples
-                        .zip(size)
-                        .filter(|(_, s)| *s > 0)
-                        .map(|(n, s)| crate::plan::round_to(n as f64 / s as f64, 4)),
-                    paths: p.paths,
-                    via: p.chains.first().map_or(vec![], |c| c.iter().map(ToString::to_string).collect()),
-                }
-            })
-            .collect();
-        v.sort_by(|a, b| b.samples.cmp(&a.samples).then_with(|| a.dataset.cmp(&b.dataset)));
-        v
-    } else {
-        vec![]
-    };
-    let shown = Shown { dataset: d, effective_samples: size, leaves };
+
+/// One dataset with every field, and a composite's split to leaves.
+#[derive(Debug, Serialize)]
+pub struct Shown<'a> {
+    #[serde(flatten)]
+    pub dataset: &'a Dataset,
+    /// The size the planner uses (a composite's from its components).
+    pub effective_samples: Option<u64>,
+    /// What its license and generating models allow.
+    #[serde(rename = "use")]
+    pub allows: crate::catalog::license::Use,
+    pub leaves: Vec<ShownLeaf>,
+    /// Samples of the composite that no leaf can be credited with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unattributed: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShownLeaf {
+    pub dataset: String,
+    pub samples: Option<u64>,
+    pub approx: bool,
+    #[serde(serialize_with = "crate::plan::model::round4")]
+    pub share: Option<f64>,
+    pub paths: crate::plan::PathCount,
+    pub via: Vec<String>,
+}
+
+pub fn show(s: &Shown, catalog: &Catalog, format: Format) -> String {
+    let d = s.dataset;
     match format {
-        Format::Json => super::json(&shown),
+        Format::Json => super::json(s),
         Format::Csv => {
             let mut w = ::csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(["dataset", "leaf", "samples", "share", "via"]);
-            for l in &shown.leaves {
-                let _ = w.write_record([
-                    d.id.to_string(),
-                    l.dataset.clone(),
-                    l.samples.map(|n| n.to_string()).unwrap_or_default(),
-                    l.share.map(|s| format!("{s:.6}")).unwrap_or_default(),
-                    l.via.join(";"),
-                ]);
+            let _ = w.write_record(["dataset", "field", "value"]);
+            for (k, v) in fields(s, catalog) {
+                let _ = w.write_record([d.id.as_str(), k.as_str(), v.as_str()]);
+            }
+            for l in &s.leaves {
+                let value = format!(
+                    "{} ({}; via {})",
+                    l.samples.map_or("unknown".into(), |n| n.to_string()),
+                    l.share.map_or("-".into(), |x| format!("{x:.6}")),
+                    if l.via.is_empty() { "-".into() } else { l.via.join(" > ") }
+                );
+                let _ = w.write_record([d.id.as_str(), &format!("leaf {}", l.dataset), &value]);
             }
             super::csv_text(w)
         }
-        Format::Table | Format::Md => show_text(
-            d,
-            &shown
-                .leaves
-                .iter()
-                .map(|l| (l.dataset.clone(), l.samples, l.share, l.paths))
-                .collect::<Vec<_>>(),
-            size,
-            catalog,
-            format == Format::Md,
-        ),
+        _ => show_text(s, catalog, format == Format::Md),
     }
 }
 
-type LeafRow = (String, Option<u64>, Option<f64>, u128);
-
-fn show_text(d: &Dataset, leaves: &[LeafRow], size: Option<u64>, catalog: &Catalog, md: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}{} ({})", if md { "# " } else { "" }, d.name, d.id);
-    let _ = writeln!(out);
+/// Every field that has a value, as (name, text).
+fn fields(s: &Shown, catalog: &Catalog) -> Vec<(String, String)> {
+    let d = s.dataset;
+    let mut out: Vec<(String, String)> = Vec::new();
     let mut field = |k: &str, v: String| {
         if !v.is_empty() {
-            let _ = writeln!(out, "{k:<14} {v}");
+            out.push((k.to_string(), v));
         }
     };
     let join = |v: &[String]| v.join(", ");
@@ -245,21 +247,35 @@ fn show_text(d: &Dataset, leaves: &[LeafRow], size: Option<u64>, catalog: &Catal
     field("stages", d.stages.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
     field("modalities", d.modalities.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
     field("languages", join(&d.languages));
-    let samples = match (d.samples, size) {
-        (_, Some(n)) if d.approx => format!("about {}", count(n)),
-        (_, Some(n)) => count(n),
-        (None, None) => "unknown".into(),
-        (Some(n), None) => count(n),
+    field("tasks", d.tasks.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "));
+    let samples = match s.effective_samples {
+        Some(n) if d.approx => format!("about {}", count(u128::from(n))),
+        Some(n) => count(u128::from(n)),
+        None => "unknown".into(),
     };
     field("samples", samples);
     field("unit", d.unit.clone().unwrap_or_default());
     field("reported", join(&d.reported));
-    field("bytes", d.bytes.map(count).unwrap_or_default());
-    field("hours", d.hours.map(count).unwrap_or_default());
-    field("tokens", d.tokens.map(count).unwrap_or_default());
+    field("bytes", d.bytes.map(|n| count(u128::from(n))).unwrap_or_default());
+    field("hours", d.hours.map(|n| count(u128::from(n))).unwrap_or_default());
+    field("tokens", d.tokens.map(|n| count(u128::from(n))).unwrap_or_default());
+    if let Some(t) = &d.text_tokens {
+        let v = match (t.per_sample, t.total) {
+            (Some(m), _) => format!("{m} per sample"),
+            (None, Some(n)) => format!("{} in all", count(u128::from(n))),
+            _ => String::new(),
+        };
+        field("text tokens", format!("{v} ({})", t.source));
+    }
     field("generated by", join(&d.generated_by));
+    field("variant of", d.variant_of.clone().unwrap_or_default());
+    let source = catalog.source_of(catalog.lookup(d.id.as_str()).unwrap_or(crate::catalog::DsId(0)));
+    if d.variant_of.is_some() {
+        field("source dataset", catalog.get(source).id.to_string());
+    }
     field("media from", join(&d.image_sources));
     field("license", d.license.clone().unwrap_or_else(|| "unknown".into()));
+    field("allows", s.allows.as_str().to_string());
     field("publisher", d.publisher.clone().unwrap_or_default());
     for (k, v) in d.links.iter() {
         field(&format!("link {k}"), v.to_string());
@@ -267,25 +283,50 @@ fn show_text(d: &Dataset, leaves: &[LeafRow], size: Option<u64>, catalog: &Catal
     field("source", d.source.clone());
     field("description", d.description.clone().unwrap_or_default());
     field("notes", d.notes.clone().unwrap_or_default());
+    out
+}
+
+fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
+    let d = s.dataset;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}{} ({})", if md { "# " } else { "" }, d.name, d.id);
+    let _ = writeln!(out);
+    for (k, v) in fields(s, catalog) {
+        if md {
+            let _ = writeln!(out, "- **{k}**: {v}");
+        } else {
+            let _ = writeln!(out, "{k:<14} {v}");
+        }
+    }
     if let Some(components) = &d.components {
         let rows = components
             .iter()
             .map(|c| {
-                let child = catalog.resolve(&c.dataset);
-                let whole = child.and_then(|ch| ch.samples);
+                let whole = c.child.and_then(|ch| catalog.get(ch).samples);
                 vec![
                     c.dataset.clone(),
-                    c.samples.map_or_else(|| format!("whole ({})", opt_count(whole)), count),
+                    c.samples.map_or_else(|| format!("whole ({})", opt_count(whole.map(u128::from))), |n| count(u128::from(n))),
                 ]
             })
             .collect();
-        let _ = writeln!(out, "\ncomponents:");
+        let _ = writeln!(out, "\ncomponents:\n");
         out.push_str(&table(md, &["dataset", "samples"], rows, &[1]));
-        let rows = leaves
+        let mut rows: Vec<Vec<String>> = s
+            .leaves
             .iter()
-            .map(|(id, n, s, paths)| vec![id.clone(), opt_count(*n), percent(*s), paths.to_string()])
+            .map(|l| {
+                vec![
+                    l.dataset.clone(),
+                    super::approx_count(l.samples.map(u128::from), l.approx),
+                    percent(l.share),
+                    l.paths.to_string(),
+                ]
+            })
             .collect();
-        let _ = writeln!(out, "\nleaves:");
+        if let Some(u) = s.unattributed {
+            rows.push(vec!["(unattributed)".into(), count(u128::from(u)), "-".into(), String::new()]);
+        }
+        let _ = writeln!(out, "\nleaves:\n");
         out.push_str(&table(md, &["leaf dataset", "samples", "share", "paths"], rows, &[1, 2, 3]));
     }
     out

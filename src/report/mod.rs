@@ -1,31 +1,51 @@
 //! Renderers: each turns one computed value (a [`Plan`], a comparison, the
 //! catalog) into text for a `Write`, in the format asked for. The library
-//! never prints; `main` hands in stdout.
+//! never prints; `main` writes what they return.
 
 pub mod compare;
 pub mod csv;
-pub mod dot;
+pub mod graph;
 pub mod listing;
 pub mod plan;
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
-/// Output formats every data-printing command takes.
+/// Output formats; each command takes some of them (`--help` lists which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// Aligned terminal tables.
     #[default]
     Table,
-    /// Markdown tables, for papers and pull requests.
+    /// Markdown, for papers and pull requests.
     Md,
     /// One JSON document with stable keys.
     Json,
     /// Comma-separated values with a header row.
     Csv,
+    /// Graphviz DOT (`graph`).
+    Dot,
+    /// Mermaid flowchart (`graph`).
+    Mermaid,
+    /// TOML (`catalog import`).
+    Toml,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Md => "md",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Dot => "dot",
+            Format::Mermaid => "mermaid",
+            Format::Toml => "toml",
+        }
+    }
 }
 
 /// 1234567 → "1,234,567".
-pub fn count(n: u64) -> String {
+pub fn count(n: u128) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -37,13 +57,52 @@ pub fn count(n: u64) -> String {
     out
 }
 
-pub fn opt_count(n: Option<u64>) -> String {
+pub fn opt_count(n: Option<u128>) -> String {
     n.map_or_else(|| "unknown".into(), count)
 }
 
-/// 0.12443 → "12.44%".
+/// A count with `~` when it rests on a rounded figure; `-` when unknown.
+pub fn approx_count(n: Option<u128>, approx: bool) -> String {
+    match n {
+        Some(n) if approx => format!("~{}", count(n)),
+        Some(n) => count(n),
+        None => "-".into(),
+    }
+}
+
+/// A total: exact, "at least N" when only part is known, "unknown" when nothing is.
+pub fn total(total: Option<u128>, known: u128) -> String {
+    match total {
+        Some(t) => count(t),
+        None if known > 0 => format!("at least {}", count(known)),
+        None => "unknown".into(),
+    }
+}
+
+/// "1 epoch", "3 epochs", "0.5 epochs".
+pub fn plural(n: f64, one: &str, many: &str) -> String {
+    let t = trim_float(n);
+    if t == "1" {
+        format!("1 {one}")
+    } else {
+        format!("{t} {many}")
+    }
+}
+
+/// A float without trailing zeros: 2 → "2", 0.25 → "0.25".
+pub fn trim_float(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// 0.12443 → "12.44%"; never "-0.00%".
 pub fn percent(p: Option<f64>) -> String {
-    p.map_or_else(|| "-".into(), |p| format!("{:.2}%", p * 100.0))
+    p.map_or_else(|| "-".into(), |p| format!("{:.2}%", (p * 100.0).max(0.0)))
 }
 
 pub fn epochs(e: Option<f64>) -> String {
@@ -93,7 +152,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 /// Shares as "image 94.18%, text 5.82%".
 pub fn shares_line(m: &std::collections::BTreeMap<String, f64>) -> String {
     if m.is_empty() {
-        return "no known sizes".into();
+        return "no known counts".into();
     }
     let mut v: Vec<(&String, &f64)> = m.iter().collect();
     v.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -106,6 +165,7 @@ mod tests {
 
     #[test]
     fn counts_have_thousands_separators() {
+        assert_eq!(count(27_670_116_110_564_327_421), "27,670,116,110,564,327,421");
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");

@@ -1,24 +1,24 @@
 //! The mix report of one recipe.
 
-use super::{count, epochs, opt_count, percent, shares_line, table, Format};
-use crate::plan::{Plan, StagePlan};
+use super::{approx_count, count, epochs, percent, plural, shares_line, table, total, Format};
+use crate::diag::JsonDiagnostic;
+use crate::plan::{Breakdown, LicenseLine, Plan, StagePlan};
 use std::fmt::Write as _;
 
 pub fn render(plan: &Plan, format: Format) -> String {
     match format {
         Format::Json => super::json(plan),
         Format::Csv => super::csv::plans(std::slice::from_ref(plan)),
-        Format::Table => text(plan, false),
         Format::Md => text(plan, true),
+        _ => text(plan, false),
     }
 }
 
-fn total(n: u64, complete: bool) -> String {
-    if complete {
-        count(n)
-    } else {
-        format!("at least {}", count(n))
-    }
+/// "1,223,426 distinct samples, 1,223,426 seen".
+fn totals_line(t: &crate::plan::Totals) -> String {
+    let u = total(t.total_unique, t.known_unique);
+    let s = total(t.total_seen, t.known_seen);
+    format!("{u} distinct samples, {s} seen")
 }
 
 fn text(plan: &Plan, md: bool) -> String {
@@ -26,16 +26,13 @@ fn text(plan: &Plan, md: bool) -> String {
     let h = |level: usize| if md { "#".repeat(level) + " " } else { String::new() };
     let _ = writeln!(out, "{}{} ({})", h(1), plan.recipe.name, plan.recipe.id);
     let _ = writeln!(out);
-    let stages = plan.stages.len();
-    let _ = writeln!(
-        out,
-        "{} stage{}, {} samples in all",
-        stages,
-        if stages == 1 { "" } else { "s" },
-        total(plan.total_samples, plan.complete)
-    );
+    let mut facts = vec![format!(
+        "{}: {}",
+        plural(plan.stages.len() as f64, "stage", "stages"),
+        totals_line(&plan.totals)
+    )];
     if let Some(parent) = &plan.recipe.extends {
-        let _ = writeln!(out, "extends: {parent}");
+        facts.push(format!("extends: {parent}"));
     }
     if let Some(m) = &plan.recipe.model {
         let parts: Vec<String> = [
@@ -49,50 +46,69 @@ fn text(plan: &Plan, md: bool) -> String {
         .flatten()
         .collect();
         if !parts.is_empty() {
-            let _ = writeln!(out, "model: {}", parts.join(", "));
+            facts.push(format!("model: {}", parts.join(", ")));
         }
     }
+    if !plan.recipe.eval.is_empty() {
+        facts.push(format!("evaluated on: {}", plan.recipe.eval.join(", ")));
+    }
+    lines(&mut out, &facts, md);
     for stage in &plan.stages {
         let _ = writeln!(out);
-        stage_text(&mut out, stage, md);
+        stage_text(&mut out, stage, md, &plan.recipe.id);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}Recipe mix", h(2));
+    let _ = writeln!(out, "{}Recipe mix (seen samples)", h(2));
     let _ = writeln!(out);
-    breakdown_lines(&mut out, &plan.breakdown);
+    lines(&mut out, &breakdown_lines(&plan.breakdown, &plan.licenses), md);
     out
 }
 
-fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
+/// Lines that stay lines in Markdown too (a list there).
+fn lines(out: &mut String, lines: &[String], md: bool) {
+    for l in lines {
+        if md {
+            let _ = writeln!(out, "- {l}");
+        } else {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+}
+
+fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
     let h = if md { "## " } else { "" };
     let after = if s.after.is_empty() { String::new() } else { format!(", after {}", s.after.join(", ")) };
-    let _ = writeln!(
-        out,
-        "{h}Stage `{}` ({}{after}): {} samples",
-        s.id,
-        s.kind.as_str(),
-        total(s.total_samples, s.complete)
-    );
+    let inherited = if s.defined_in == recipe { String::new() } else { format!(", inherited from {}", s.defined_in) };
+    let _ = writeln!(out, "{h}Stage `{}` ({}{after}{inherited})", s.id, s.kind.as_str());
     let _ = writeln!(out);
+    let passes = if s.passes_stated {
+        plural(s.passes, "epoch", "epochs")
+    } else {
+        "1 epoch assumed: the source states none".to_string()
+    };
+    let mut facts = vec![format!("{} ({passes})", totals_line(&s.totals))];
+    if !s.totals.complete && s.totals.total_unique.is_some() {
+        facts.push("not complete: part of it cannot be credited to leaf datasets".into());
+    }
     if let Some(inc) = &s.include {
-        let _ = writeln!(out, "includes the mix of {inc}");
+        facts.push(format!("includes the mix of {inc}"));
     }
     if !s.trainable.is_empty() {
-        let _ = writeln!(out, "trainable: {}", s.trainable.join(", "));
+        facts.push(format!("trainable: {}", s.trainable.join(", ")));
     }
     if let Some(b) = s.budget {
-        let _ = writeln!(out, "budget: {}", count(b));
+        facts.push(format!("budget: {}", count(u128::from(b))));
     }
     if let Some(n) = s.stated_samples {
         let said = s.stated_as.as_ref().map_or(String::new(), |t| format!(" (\"{t}\")"));
-        let _ = writeln!(out, "the source states: {} samples{said}", count(n));
+        facts.push(format!("the source states: {} samples{said}", count(u128::from(n))));
     }
     if let Some(t) = &s.training {
         let parts: Vec<String> = [
-            t.global_batch.map(|v| format!("global batch {v}")),
+            t.global_batch.map(|v| format!("global batch {}", count(u128::from(v)))),
             t.learning_rate.map(|v| format!("lr {v}")),
-            t.epochs.map(|v| format!("{v} epochs")),
-            t.max_length.map(|v| format!("max length {v}")),
+            t.epochs.map(|v| plural(v, "epoch", "epochs")),
+            t.max_length.map(|v| format!("max length {}", count(u128::from(v)))),
             t.hardware.clone(),
             t.duration.clone(),
         ]
@@ -100,9 +116,10 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
         .flatten()
         .collect();
         if !parts.is_empty() {
-            let _ = writeln!(out, "training: {}", parts.join(", "));
+            facts.push(format!("training: {}", parts.join(", ")));
         }
     }
+    lines(out, &facts, md);
     let rows = s
         .entries
         .iter()
@@ -114,37 +131,39 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
             vec![
                 name,
                 e.amount.clone(),
-                approx_count(e.samples, e.approx),
-                epochs(e.epochs),
-                percent(e.share),
+                approx_count(e.count.unique.map(u128::from), e.count.approx),
+                approx_count(e.count.seen, e.count.approx),
+                epochs(e.count.epochs),
+                percent(e.count.share),
             ]
         })
         .collect();
-    let _ = writeln!(out, "\nentries (as the recipe writes them):");
-    out.push_str(&table(md, &["dataset", "amount", "samples", "epochs", "share"], rows, &[2, 3, 4]));
-    let composite = s.leaves.len() != s.entries.len() || s.leaves.iter().any(|l| !l.via.is_empty());
-    if composite {
-        let batch = s.leaves.iter().any(|l| l.batch.is_some());
-        let mut header = vec!["leaf dataset", "samples", "epochs", "share", "via"];
+    let _ = writeln!(out, "\nentries (as the recipe writes them):\n");
+    out.push_str(&table(md, &["dataset", "amount", "unique", "seen", "epochs", "share"], rows, &[2, 3, 4, 5]));
+    let composite = s.leaves.len() != s.entries.len() || s.leaves.iter().any(|l| !l.via.is_empty()) || s.unattributed.is_some();
+    let batch = s.leaves.iter().any(|l| l.batch.is_some());
+    if composite || batch {
+        let mut header = vec!["leaf dataset", "unique", "seen", "epochs", "share", "via"];
         if batch {
             header.extend(["per batch", "5–95%", "P(none)"]);
         }
-        let rows = s
+        let mut rows: Vec<Vec<String>> = s
             .leaves
             .iter()
             .map(|l| {
                 let mut row = vec![
                     l.dataset.clone(),
-                    approx_count(l.samples, l.approx),
-                    epochs(l.epochs),
-                    percent(l.share),
-                    l.via.join(" → "),
+                    approx_count(l.count.unique.map(u128::from), l.count.approx),
+                    approx_count(l.count.seen, l.count.approx),
+                    epochs(l.count.epochs),
+                    percent(l.count.share),
+                    via(&l.via),
                 ];
                 if batch {
                     match &l.batch {
                         Some(b) => row.extend([
                             epochs(b.expected),
-                            format!("{}–{}", b.p05, b.p95),
+                            format!("{}–{}", count(u128::from(b.p05)), count(u128::from(b.p95))),
                             b.p_none.map_or("-".into(), |p| format!("{p:.4}")),
                         ]),
                         None => row.extend(["-".into(), "-".into(), "-".into()]),
@@ -153,30 +172,77 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool) {
                 row
             })
             .collect();
-        let _ = writeln!(out, "\nleaves (what the model sees):");
-        out.push_str(&table(md, &header, rows, &[1, 2, 3, 5, 6, 7]));
+        if let Some(u) = &s.unattributed {
+            let mut row = vec![
+                "(unattributed)".to_string(),
+                approx_count(u.unique.map(u128::from), u.approx),
+                approx_count(u.seen, u.approx),
+                "-".into(),
+                percent(u.share),
+                String::new(),
+            ];
+            if batch {
+                row.extend(["-".into(), "-".into(), "-".into()]);
+            }
+            rows.push(row);
+        }
+        let _ = writeln!(out, "\nleaves (what the model sees):\n");
+        out.push_str(&table(md, &header, rows, &[1, 2, 3, 4, 6, 7, 8]));
     }
     let _ = writeln!(out);
-    breakdown_lines(out, &s.breakdown);
-    if let Some(e) = s.effective_datasets {
-        let _ = writeln!(out, "effective number of datasets: {e:.2}");
-    }
+    let mut facts = breakdown_lines(&s.breakdown, &s.licenses);
     for w in &s.warnings {
-        let _ = writeln!(out, "warning: {w}");
+        facts.push(warning_line(w));
     }
+    lines(out, &facts, md);
 }
 
-fn breakdown_lines(out: &mut String, b: &crate::plan::Breakdown) {
-    let _ = writeln!(out, "by modality: {}", shares_line(&b.by_modality));
-    let _ = writeln!(out, "by language: {}", shares_line(&b.by_language));
-    let _ = writeln!(out, "by generator: {}", shares_line(&b.by_generator));
-    let _ = writeln!(out, "by license: {}", shares_line(&b.by_license));
+/// A composite chain, shortened in the middle when long.
+fn via(v: &[String]) -> String {
+    if v.len() <= 4 {
+        return v.join(" → ");
+    }
+    format!("{} → {} → … ({} more) → {}", v[0], v[1], v.len() - 3, v[v.len() - 1])
 }
 
-/// `~76,860` for a count that rests on a rounded figure.
-fn approx_count(n: Option<u64>, approx: bool) -> String {
-    match n {
-        Some(n) if approx => format!("~{}", count(n)),
-        n => opt_count(n),
+fn breakdown_lines(b: &Breakdown, licenses: &[LicenseLine]) -> Vec<String> {
+    let mut out = vec![
+        format!("by modality: {}", shares_line(&b.by_modality)),
+        format!("by language: {}", shares_line(&b.by_language)),
+        format!("by task: {}", shares_line(&b.by_task)),
+        format!("by generator: {}", shares_line(&b.by_generator)),
+        format!("by license: {}", shares_line(&b.by_license)),
+        format!("license summary: {}", license_summary(licenses)),
+    ];
+    if let Some(e) = b.effective_datasets {
+        out.push(format!("effective number of datasets: {e:.2}"));
     }
+    out
+}
+
+/// "commercial 38.05%, non-commercial 20.00% (a, b), unknown 41.95% (…)".
+pub fn license_summary(lines: &[LicenseLine]) -> String {
+    if lines.is_empty() {
+        return "no known counts".into();
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let list = if l.allows == crate::catalog::license::Use::Commercial {
+                String::new()
+            } else {
+                let shown: Vec<&str> = l.datasets.iter().take(4).map(String::as_str).collect();
+                let more = l.datasets.len().saturating_sub(4);
+                let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                format!(" ({}{more})", shown.join(", "))
+            };
+            format!("{} {}{list}", l.allows.as_str(), percent(l.share))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn warning_line(w: &JsonDiagnostic) -> String {
+    let at = w.location.as_ref().map_or(String::new(), |l| format!(" ({}:{}:{})", l.file, l.line, l.column));
+    format!("{}[{}]: {}{at}", w.severity.as_str(), w.code, w.message)
 }

@@ -1,0 +1,160 @@
+//! Catalog entries as written ([`RawDataset`]) checked and turned into
+//! [`Dataset`]s. Every problem of an entry is reported, not the first only.
+
+use super::schema::{RawCatalogFile, RawDataset};
+use super::{Catalog, Component, Dataset, Locs};
+use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Loc, Subject};
+use crate::schema::Count;
+use toml::Spanned;
+
+pub(crate) fn loc_of<T>(file: FileId, s: &Spanned<T>) -> Loc {
+    Loc::new(file, s.span())
+}
+
+/// A count of 1 or more, from a TOML integer.
+pub(crate) fn positive(file: FileId, field: &str, value: &Option<Spanned<Count>>, diags: &mut Diagnostics) -> Option<u64> {
+    let v = value.as_ref()?;
+    match u64::try_from(v.get_ref().0) {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            diags.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("`{field}` must be a whole number of 1 or more"))
+                    .at(Some(loc_of(file, v)))
+                    .label(format!("found {}", v.get_ref().0))
+                    .help(format!("leave `{field}` out when no source gives the figure")),
+            );
+            None
+        }
+    }
+}
+
+/// Parses a catalog file and adds its entries to `catalog` in `layer`.
+pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diags: &mut Diagnostics) {
+    let Some(raw) = crate::load::parse_toml::<RawCatalogFile>(file, text, diags) else {
+        return;
+    };
+    for entry in raw.dataset {
+        let id_loc = loc_of(file, &entry.get_ref().id);
+        let id = entry.get_ref().id.get_ref().to_string();
+        match convert(file, entry, diags) {
+            Some(ds) => catalog.insert(ds, layer, diags),
+            None => catalog.insert_broken(&id, id_loc),
+        }
+    }
+}
+
+fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) -> Option<Dataset> {
+    let raw = entry.into_inner();
+    let id = raw.id.get_ref().clone();
+    let id_loc = loc_of(file, &raw.id);
+    let mut local = Diagnostics::default();
+    let d = &mut local;
+    let samples = positive(file, "samples", &raw.samples, d);
+    let bytes = positive(file, "bytes", &raw.bytes, d);
+    let hours = positive(file, "hours", &raw.hours, d);
+    let tokens = positive(file, "tokens", &raw.tokens, d);
+    for lang in &raw.languages {
+        let l = lang.get_ref();
+        let ok = l == "multi" || (l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()));
+        if !ok {
+            d.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("invalid language `{l}`"))
+                    .at(Some(loc_of(file, lang)))
+                    .help("use a two-letter ISO 639-1 code such as `en` or `zh`, or `multi`"),
+            );
+        }
+    }
+    if raw.stages.is_empty() {
+        d.push(
+            Diagnostic::error(codes::NO_STAGE, format!("dataset `{id}` names no stage"))
+                .at(Some(id_loc.clone()))
+                .help("add `stages = [...]` with pretrain, sft, preference or eval"),
+        );
+    }
+    if let Some(t) = &raw.text_tokens {
+        let bad_mean = t.per_sample.is_some_and(|m| !m.is_finite() || m <= 0.0);
+        if bad_mean || (t.per_sample.is_none() && t.total.is_none()) || t.total == Some(0) {
+            d.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("`text_tokens` of `{id}` needs a positive `per_sample` or `total`"))
+                    .at(Some(id_loc.clone()))
+                    .help("write `text_tokens = { per_sample = 120.5, source = \"…\" }`"),
+            );
+        }
+    }
+    let source = match raw.source {
+        Some(s) if !s.trim().is_empty() => s,
+        _ => {
+            d.push(
+                Diagnostic::error(codes::MISSING_SOURCE, format!("dataset `{id}` has no `source`"))
+                    .at(Some(id_loc.clone()))
+                    .help("say where its figures were read: paper table, dataset card or repository"),
+            );
+            String::new()
+        }
+    };
+    let components = raw.components.as_ref().map(|list| {
+        if list.get_ref().is_empty() {
+            d.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("composite `{id}` has no components"))
+                    .at(Some(loc_of(file, list)))
+                    .help("list its parts, or leave `components` out for a plain dataset"),
+            );
+        }
+        list.get_ref()
+            .iter()
+            .map(|c| {
+                let c_ref = c.get_ref();
+                Component {
+                    dataset: c_ref.dataset.get_ref().clone(),
+                    samples: positive(file, "samples", &c_ref.samples, d),
+                    loc: loc_of(file, c),
+                    dataset_loc: loc_of(file, &c_ref.dataset),
+                    child: None,
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    let failed = local.has_errors();
+    let subject = Subject::Dataset(id.to_string());
+    diags.extend(local.into_vec().into_iter().map(|x| x.about(subject.clone())));
+    if failed {
+        return None;
+    }
+    let at = Locs {
+        id: id_loc,
+        samples: raw.samples.as_ref().map(|s| loc_of(file, s)),
+        components: raw.components.as_ref().map(|c| loc_of(file, c)),
+        variant_of: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
+        image_sources: raw.image_sources.iter().map(|s| loc_of(file, s)).collect(),
+        variant_of_ix: None,
+        image_sources_ix: Vec::new(),
+    };
+    Some(Dataset {
+        id,
+        name: raw.name.into_inner(),
+        aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
+        stages: raw.stages,
+        modalities: raw.modalities,
+        languages: raw.languages.into_iter().map(Spanned::into_inner).collect(),
+        tasks: raw.tasks,
+        samples,
+        unit: raw.unit,
+        approx: raw.approx,
+        reported: raw.reported,
+        bytes,
+        hours,
+        tokens,
+        text_tokens: raw.text_tokens,
+        generated_by: raw.generated_by,
+        variant_of: raw.variant_of.map(Spanned::into_inner),
+        image_sources: raw.image_sources.into_iter().map(Spanned::into_inner).collect(),
+        license: raw.license,
+        publisher: raw.publisher,
+        links: raw.links,
+        source,
+        description: raw.description,
+        notes: raw.notes,
+        components,
+        at,
+    })
+}

@@ -1,0 +1,320 @@
+//! One stage planned: its mix (with what it includes), the counts of its
+//! entries, its leaves, totals, shares and breakdowns. Each stage
+//! definition is planned once per run, whichever recipes inherit it.
+
+use super::alloc::{entry_counts, Taken};
+use super::expand::{reach, split, Root, Split};
+use super::graph::StageKey;
+use super::model::{Counted, EntryRow, LeafRow, PathCount, StagePlan, Totals};
+use super::stats::{self, Part};
+use super::{checks, PlanOptions, Planner};
+use crate::catalog::{Catalog, DsId};
+use crate::diag::{codes, Diagnostic, Diagnostics, Loc};
+use crate::num::{apportion_weights, Dec};
+use crate::recipe::Entry;
+use rustc_hash::FxHashMap;
+
+/// A stage planned, or the errors that stopped it, with its warnings.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub plan: Option<StagePlan>,
+    pub diags: Vec<Diagnostic>,
+    /// Every dataset the stage reaches (for the relevance of diagnostics).
+    pub reached: Vec<DsId>,
+    /// Leaves with their seen counts, for recipe-level checks.
+    pub leaf_ids: Vec<DsId>,
+}
+
+/// A mix entry and the `recipe:stage` it comes from through `include`.
+pub struct Mixed<'a> {
+    pub entry: &'a Entry,
+    pub from: Option<String>,
+}
+
+impl Planner<'_> {
+    /// The stage's mix: what it includes first, then its own entries.
+    pub fn mix_of(&self, key: StageKey) -> Vec<Mixed<'_>> {
+        let mut chain = vec![(key, None::<String>)];
+        let mut cur = key;
+        while let Some(next) = self.resolved.include_of(cur) {
+            let written = self.resolved.stage(cur).include.as_ref().map(ToString::to_string);
+            chain.push((next, written));
+            cur = next;
+            if chain.len() > self.inputs.recipes.len() * 64 + 64 {
+                break; // cycles are cut by the resolver; this is a guard
+            }
+        }
+        let mut mix = Vec::new();
+        for (k, from) in chain.into_iter().rev() {
+            mix.extend(self.resolved.stage(k).mix.iter().map(|entry| Mixed { entry, from: from.clone() }));
+        }
+        // Entries from deeper includes keep the label of their first hop:
+        // relabel so each names the stage that `key` includes through.
+        mix
+    }
+
+    /// Its own budget, else that of the stage it includes (and so on).
+    pub fn budget_of(&self, key: StageKey) -> Option<(u64, &Loc)> {
+        let mut cur = Some(key);
+        while let Some(k) = cur {
+            if let Some((b, loc)) = &self.resolved.stage(k).budget {
+                return Some((*b, loc));
+            }
+            cur = self.resolved.include_of(k);
+        }
+        None
+    }
+
+    /// Plans one stage definition (memoized).
+    pub fn stage_outcome(&self, key: StageKey, opts: &PlanOptions) -> std::rc::Rc<Outcome> {
+        if let Some(o) = self.stages.borrow().get(&key) {
+            return o.clone();
+        }
+        let o = std::rc::Rc::new(self.plan_stage(key, opts));
+        self.stages.borrow_mut().insert(key, o.clone());
+        o
+    }
+
+    fn plan_stage(&self, key: StageKey, opts: &PlanOptions) -> Outcome {
+        let catalog = &self.inputs.catalog;
+        let stage = self.resolved.stage(key);
+        let mut diags = Diagnostics::default();
+        let mix = self.mix_of(key);
+        let entries: Vec<&Entry> = mix.iter().map(|m| m.entry).collect();
+        let walk = reach(catalog, entries.iter().map(|e| e.dataset), &mut diags);
+        self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut diags);
+        let sizes = self.sizes.borrow();
+        let reached = walk.postorder.clone();
+        let done = |diags: Diagnostics, plan| Outcome { plan, diags: diags.into_vec(), reached: reached.clone(), leaf_ids: vec![] };
+        if diags.has_errors() {
+            return done(diags, None);
+        }
+        let counts = entry_counts(catalog, &sizes, &entries, self.budget_of(key), &mut diags);
+        if diags.has_errors() {
+            return done(diags, None);
+        }
+        let (passes, passes_stated) = match &stage.passes {
+            Some((p, _)) => (*p, true),
+            None => (Dec::ONE, false),
+        };
+        let composite = entries.iter().any(|e| catalog.get(e.dataset).is_composite());
+        let parts: Split = if composite {
+            let roots: Vec<Root> = entries
+                .iter()
+                .zip(&counts)
+                .map(|(e, t)| Root { ds: e.dataset, taken: t.taken, unique: t.unique, approx: t.approx })
+                .collect();
+            split(catalog, &sizes, &walk, &roots, &mut diags)
+        } else {
+            flat_leaves(catalog, &entries, &counts)
+        };
+        // Seen: taken × passes, split in proportion when passes are fractional.
+        let entry_seen = seen(passes, counts.iter().map(|t| t.taken));
+        let leaf_taken: Vec<Option<u64>> = parts.leaves.iter().map(|l| l.taken).chain([Some(parts.unattributed_taken)]).collect();
+        let mut leaf_seen = seen(passes, leaf_taken.into_iter());
+        let unattr_seen = leaf_seen.pop().flatten().unwrap_or(0);
+        let known_unique: u128 = counts.iter().filter_map(|t| t.unique).map(u128::from).sum();
+        let known_seen: u128 = entry_seen.iter().flatten().sum();
+        let all_known = counts.iter().all(|t| t.taken.is_some());
+        let leaves_known = parts.leaves.iter().all(|l| l.taken.is_some());
+        let totals = Totals {
+            total_unique: all_known.then_some(known_unique),
+            total_seen: all_known.then_some(known_seen),
+            known_unique,
+            known_seen,
+            complete: all_known && leaves_known && parts.unattributed_taken == 0,
+        };
+        let share = |s: Option<u128>| s.filter(|_| known_seen > 0).map(|s| s as f64 / known_seen as f64);
+        let epochs = |s: Option<u128>, ds: DsId| {
+            let size = sizes.get(ds).size.filter(|&n| n > 0)?;
+            s.map(|s| s as f64 / size as f64)
+        };
+        let weight_shares = stated_weight_shares(&entries, &counts);
+        let mut entry_rows: Vec<EntryRow> = mix
+            .iter()
+            .zip(&counts)
+            .zip(&entry_seen)
+            .enumerate()
+            .map(|(i, ((m, t), &s))| {
+                let ds = catalog.get(m.entry.dataset);
+                EntryRow {
+                    dataset: ds.id.to_string(),
+                    name: ds.name.clone(),
+                    take: m.entry.amount.kind(),
+                    amount: m.entry.amount.describe(),
+                    count: Counted {
+                        unique: t.unique,
+                        seen: s,
+                        approx: t.approx,
+                        epochs: epochs(s, m.entry.dataset),
+                        share: share(s).or(weight_shares.get(i).copied().flatten()),
+                    },
+                    modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
+                    languages: sorted(&ds.languages),
+                    from: m.from.clone(),
+                }
+            })
+            .collect();
+        entry_rows.sort_by(|a, b| {
+            b.count
+                .seen
+                .cmp(&a.count.seen)
+                .then_with(|| a.dataset.cmp(&b.dataset))
+                .then_with(|| a.from.cmp(&b.from))
+                .then_with(|| a.amount.cmp(&b.amount))
+        });
+        let mut leaf_rows: Vec<LeafRow> = parts
+            .leaves
+            .iter()
+            .zip(&leaf_seen)
+            .map(|(l, &s)| {
+                let ds = catalog.get(l.ds);
+                LeafRow {
+                    dataset: ds.id.to_string(),
+                    name: ds.name.clone(),
+                    count: Counted {
+                        unique: l.unique,
+                        seen: s,
+                        approx: l.approx,
+                        epochs: epochs(s, l.ds),
+                        share: share(s),
+                    },
+                    via: l.via.iter().map(|v| catalog.get(*v).id.to_string()).collect(),
+                    modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
+                    languages: sorted(&ds.languages),
+                    paths: l.paths,
+                    batch: None,
+                }
+            })
+            .collect();
+        leaf_rows.sort_by(|a, b| b.count.seen.cmp(&a.count.seen).then_with(|| a.dataset.cmp(&b.dataset)));
+        let unattributed = (parts.unattributed_taken > 0 || parts.unattributed_unique > 0).then(|| Counted {
+            unique: Some(parts.unattributed_unique),
+            seen: Some(unattr_seen),
+            approx: parts.unattributed_approx,
+            epochs: None,
+            share: share(Some(unattr_seen)),
+        });
+        let breakdown_parts = || {
+            parts
+                .leaves
+                .iter()
+                .zip(&leaf_seen)
+                .filter_map(|(l, s)| s.map(|s| Part { dataset: Some(catalog.get(l.ds)), seen: s }))
+                .chain(unattributed.as_ref().and_then(|u| u.seen).map(|s| Part { dataset: None, seen: s }))
+        };
+        let breakdown = stats::breakdown(breakdown_parts());
+        let licenses = stats::licenses(breakdown_parts());
+        let owner = &self.inputs.recipes.get(key.recipe).id;
+        // Warnings of the stage.
+        checks::stage_warnings(self, key, &mix, &counts, &totals, &parts, &leaf_rows, unattributed.as_ref(), opts, &mut diags);
+        if let Some(b) = opts.batch_for(stage.training.as_ref().and_then(|t| t.global_batch)) {
+            for leaf in &mut leaf_rows {
+                leaf.batch = leaf.count.share.and_then(|p| stats::batch_stats(b, p));
+            }
+            if totals.total_seen.is_some_and(|t| u128::from(b) > t) {
+                diags.push(
+                    Diagnostic::warning(
+                        codes::BATCH_LARGER_THAN_STAGE,
+                        format!(
+                            "a batch of {} samples is larger than the stage ({})",
+                            crate::report::count(u128::from(b)),
+                            crate::report::count(totals.total_seen.unwrap_or(0))
+                        ),
+                    )
+                    .at(Some(stage.loc.clone())),
+                );
+            }
+        }
+        let plan = StagePlan {
+            id: stage.id.to_string(),
+            kind: stage.kind,
+            name: stage.name.clone(),
+            after: stage.after.iter().map(|(a, _)| a.to_string()).collect(),
+            include: stage.include.as_ref().map(ToString::to_string),
+            defined_in: owner.to_string(),
+            trainable: stage.trainable.clone(),
+            budget: self.budget_of(key).map(|b| b.0),
+            stated_samples: stage.stated.as_ref().map(|s| s.value),
+            stated_as: stage.stated.as_ref().and_then(|s| s.text.clone()),
+            training: stage.training.clone(),
+            passes: passes.to_f64(),
+            passes_stated,
+            totals,
+            entries: entry_rows,
+            leaves: leaf_rows,
+            unattributed,
+            breakdown,
+            licenses,
+            warnings: Vec::new(),
+        };
+        let leaf_ids = parts.leaves.iter().map(|l| l.ds).collect();
+        Outcome { plan: Some(plan), diags: diags.into_vec(), reached, leaf_ids }
+    }
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+/// A stage without composites: its leaves are its entries, summed by dataset.
+fn flat_leaves(catalog: &Catalog, entries: &[&Entry], counts: &[Taken]) -> Split {
+    let mut by: FxHashMap<DsId, (Option<u64>, Option<u64>, bool, u128)> = FxHashMap::default();
+    for (e, t) in entries.iter().zip(counts) {
+        let slot = by.entry(e.dataset).or_insert((Some(0), Some(0), false, 0));
+        slot.0 = slot.0.zip(t.taken).and_then(|(a, b)| a.checked_add(b));
+        slot.1 = slot.1.zip(t.unique).and_then(|(a, b)| a.checked_add(b));
+        slot.2 |= t.approx;
+        slot.3 += 1;
+    }
+    let mut leaves: Vec<super::expand::Leaf> = by
+        .into_iter()
+        .map(|(ds, (taken, unique, approx, n))| super::expand::Leaf {
+            ds,
+            taken,
+            unique,
+            approx,
+            via: Vec::new(),
+            paths: PathCount::Exact(n),
+        })
+        .collect();
+    leaves.sort_by(|a, b| catalog.get(a.ds).id.cmp(&catalog.get(b.ds).id));
+    Split { leaves, ..Default::default() }
+}
+
+/// Seen counts: taken × passes; with fractional passes the rounded total is
+/// split over the parts in proportion to what they take (largest
+/// remainder), so the parts add up to the total exactly.
+fn seen(passes: Dec, taken: impl Iterator<Item = Option<u64>>) -> Vec<Option<u128>> {
+    let taken: Vec<Option<u64>> = taken.collect();
+    if passes.is_integer() {
+        let p = u128::from(passes.mant) * 10u128.pow(passes.exp.max(0) as u32);
+        return taken.iter().map(|t| t.map(|t| u128::from(t) * p)).collect();
+    }
+    let known: u128 = taken.iter().flatten().map(|&t| u128::from(t)).sum();
+    let total = crate::num::round_half_even(&(passes.to_rational() * num_rational::BigRational::from_integer(known.into())));
+    let total: u128 = num_traits::ToPrimitive::to_u128(&total).unwrap_or(u128::MAX);
+    let weights: Vec<u128> = taken.iter().map(|t| t.map_or(0, u128::from)).collect();
+    let split = apportion_weights(total, &weights, |a, b| a.cmp(&b));
+    taken.iter().zip(split).map(|(t, s)| t.map(|_| s)).collect()
+}
+
+/// Shares that the recipe states as weights when no budget turns them into
+/// counts: w ÷ Σw for each entry, if every entry of the stage is weighted.
+fn stated_weight_shares(entries: &[&Entry], counts: &[Taken]) -> Vec<Option<f64>> {
+    let all_weighted = entries.iter().all(|e| matches!(e.amount, crate::recipe::Amount::Weight(_)));
+    if !all_weighted || counts.iter().any(|t| t.taken.is_some()) {
+        return vec![None; entries.len()];
+    }
+    let ws: Vec<f64> = entries
+        .iter()
+        .map(|e| match e.amount {
+            crate::recipe::Amount::Weight(w) => w.to_f64(),
+            _ => 0.0,
+        })
+        .collect();
+    let sum: f64 = ws.iter().sum();
+    ws.iter().map(|w| (sum > 0.0).then(|| w / sum)).collect()
+}

@@ -1,0 +1,159 @@
+//! Values shared by the catalog and recipe schemas, with deserializers whose
+//! errors say what the field accepts (never serde's internal type names).
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// A count as written: a TOML integer. Checked to be positive later, where
+/// the field name and location are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub i64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number such as 48000")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                i64::try_from(v).map(Count).map_err(|_| E::custom(too_large(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
+                Err(E::custom(format!("`{v}` is not a whole number; a count is an integer such as 48000")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Count, E> {
+                Err(E::custom(format!(
+                    "`\"{v}\"` is text; write the count as an integer such as 48000 (for a rounded figure add `approx = true` and keep the words in `reported`)"
+                )))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Count, E> {
+                Err(E::custom(format!("`{v}` is not a count; write an integer such as 48000")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn too_large(v: impl fmt::Display) -> String {
+    format!("`{v}` is too large; counts go up to 9223372036854775807 (2^63 − 1)")
+}
+
+/// A count, or a size as its source writes it (`"1.2M"`, `"about 3 million"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountOrText {
+    Count(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for CountOrText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CountOrText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a count (1200000) or the size in the source's words (\"1.2M\")")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CountOrText, E> {
+                Ok(CountOrText::Count(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountOrText, E> {
+                i64::try_from(v).map(CountOrText::Count).map_err(|_| E::custom(too_large(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<CountOrText, E> {
+                Err(E::custom(format!(
+                    "`{v}` is not a whole number; write a count (1200000) or the source's words as text (\"1.2M\")"
+                )))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CountOrText, E> {
+                Ok(CountOrText::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A number (integer or decimal), as for `fraction`, `epochs`, `weight`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number(pub f64);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number such as 0.5 or 2")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number, E> {
+                Ok(Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
+                Ok(Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
+                let hint = match v.trim().strip_suffix('%') {
+                    Some(p) => match p.trim().parse::<f64>() {
+                        Ok(p) => format!("; {v} is written `{}`", p / 100.0),
+                        Err(_) => String::new(),
+                    },
+                    None => String::new(),
+                };
+                Err(E::custom(format!("`\"{v}\"` is text; write a number such as 0.5{hint}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Turns the wording of serde and the TOML parser into ours, for messages
+/// that still come from them (a table where a string belongs, …).
+pub fn friendly(message: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("struct RawEntry", "a mix entry such as `{ dataset = \"vqav2\" }`"),
+        ("struct RawComponent", "a component such as `{ dataset = \"vqav2\", samples = 1000 }`"),
+        ("struct RawStage", "a `[[stage]]` table"),
+        ("struct RawDataset", "a `[[dataset]]` table"),
+        ("struct RawRecipe", "a recipe"),
+        ("struct RawCatalogFile", "a catalog file of `[[dataset]]` tables"),
+        ("struct Links", "a table such as `{ hf = \"org/name\", paper = \"https://…\" }`"),
+        ("struct Model", "a `[model]` table"),
+        ("struct Training", "a `[stage.training]` table"),
+        ("struct Eval", "an `[eval]` table"),
+        ("struct TextTokens", "a table such as `{ per_sample = 120.5, source = \"…\" }`"),
+        ("struct Sampling", "a `[stage.sampling]` table"),
+        ("a sequence", "a list such as `[\"a\", \"b\"]`"),
+        ("sequence", "a list"),
+        ("a string", "text in quotes"),
+        ("i64", "an integer"),
+        ("u64", "a whole number"),
+        ("f64", "a number"),
+        ("a boolean", "`true` or `false`"),
+        ("bool", "`true` or `false`"),
+        ("enum DatasetStage", "one of pretrain, sft, preference, eval"),
+        ("enum StageKind", "one of pretrain, sft, preference"),
+        ("enum Modality", "one of text, image, video, audio, multi-image, interleaved, 3d"),
+        ("enum Task", "a task tag"),
+        ("a map", "a table"),
+        ("map", "a table"),
+    ];
+    let mut out = message.trim_end().to_string();
+    // The TOML parser's own phrasing for a value of the wrong kind.
+    if out == "wanted string or table" {
+        return "expected text in quotes or a table".into();
+    }
+    for (from, to) in NAMES {
+        if out.contains(from) {
+            out = out.replace(&format!("expected {from}"), &format!("expected {to}"));
+        }
+    }
+    out
+}
