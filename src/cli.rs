@@ -295,7 +295,8 @@ pub fn run(cli: Cli) -> Outcome {
             names.join(", ")
         ));
     }
-    for code in &cli.global.allow {
+    for entry in &cli.global.allow {
+        let code = crate::diag::Allow::code_of(entry);
         if codes::severity(code).is_none() {
             let help = crate::diag::suggest(code, codes::ALL.iter().map(|c| c.0)).unwrap_or_default();
             return Outcome::usage(&format!("unknown diagnostic code `{code}` for --allow {help}"));

@@ -156,6 +156,40 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub help: Option<String>,
     pub subject: Option<Subject>,
+    /// Dataset or benchmark ids the diagnostic is about: `allow =
+    /// ["contamination:textvqa"]` silences it for one of them only.
+    pub keys: Vec<String>,
+}
+
+/// Warnings silenced: `code` for every one of that code, `code:id` for
+/// those about one dataset or benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct Allow {
+    entries: Vec<(String, Option<String>)>,
+}
+
+impl Allow {
+    pub fn new<'a>(items: impl IntoIterator<Item = &'a str>) -> Allow {
+        let entries = items
+            .into_iter()
+            .map(|a| match a.split_once(':') {
+                Some((c, k)) => (c.to_string(), Some(k.to_string())),
+                None => (a.to_string(), None),
+            })
+            .collect();
+        Allow { entries }
+    }
+
+    /// Whether `d` is a warning this silences (errors never are).
+    pub fn silences(&self, d: &Diagnostic) -> bool {
+        d.severity != Severity::Error
+            && self.entries.iter().any(|(c, k)| c == d.code && k.as_ref().is_none_or(|k| d.keys.iter().any(|x| x == k)))
+    }
+
+    /// The code part of an `allow` entry, for validation.
+    pub fn code_of(entry: &str) -> &str {
+        entry.split_once(':').map_or(entry, |(c, _)| c)
+    }
 }
 
 impl Diagnostic {
@@ -170,7 +204,14 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             subject: None,
+            keys: Vec::new(),
         }
+    }
+
+    /// Adds an id the diagnostic is about (see [`Allow`]).
+    pub fn key(mut self, id: impl Into<String>) -> Self {
+        self.keys.push(id.into());
+        self
     }
 
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {

@@ -81,8 +81,7 @@ pub fn stage_warnings(
             .and_then(|h| mix.iter().find(|m| catalog.get(m.entry.dataset).id.as_str() == *h))
             .map(|m| m.entry.loc.clone())
             .or_else(|| mix.first().map(|m| m.entry.loc.clone()));
-        diags.push(
-            Diagnostic::warning(
+        let mut d = Diagnostic::warning(
                 codes::UNATTRIBUTED,
                 format!(
                     "{} of this stage's samples cannot be credited to a leaf dataset{which}",
@@ -92,8 +91,11 @@ pub fn stage_warnings(
             .at(first)
             .label("a known count over parts of unknown size")
             .note_line("breakdowns show them as `unattributed`; the stage is not complete")
-            .help("give the composite's components their sizes from a source"),
-        );
+            .help("give the composite's components their sizes from a source");
+        for h in &holders {
+            d = d.key(*h);
+        }
+        diags.push(d);
     }
     if let (Some(st), Some(total)) = (&stage.stated, totals.total_unique) {
         if !st.covers(total) {
@@ -108,6 +110,7 @@ pub fn stage_warnings(
                     ),
                 )
                 .at(Some(st.loc.clone()))
+                .key(stage.id.to_string())
                 .label("stated here")
                 .help("check the parts against the source; keep a real disagreement visible and explain it in `notes`"),
             );
@@ -137,6 +140,7 @@ fn epochs_warnings(
                 ),
             )
             .at(entry_loc(catalog, mix, l).cloned())
+            .key(l.dataset.clone())
             .label("repeated here")
             .help("check the amount and the stage's epochs; raise the threshold with `--max-epochs`"),
         );
@@ -168,6 +172,7 @@ fn kind_warnings(catalog: &Catalog, kind: StageKind, mix: &[Mixed], leaves: &[Le
                     format!("`{}` is an evaluation benchmark (the catalog lists no training stage for it)", ds.id),
                 )
                 .at(entry_loc(catalog, mix, l).cloned())
+                .key(ds.id.to_string())
                 .label("used for training here")
                 .help("train on a training split instead; if this is intended, add `allow = [\"eval-in-training\"]`"),
             );
@@ -190,6 +195,7 @@ fn kind_warnings(catalog: &Catalog, kind: StageKind, mix: &[Mixed], leaves: &[Le
                     format!("`{}` is {} data, used in a {} stage", ds.id, lists.join("/"), kind.as_str()),
                 )
                 .at(Some(m.entry.loc.clone()))
+                .key(ds.id.to_string())
                 .label("here")
                 .help("check the stage kind, or add the stage to the dataset's `stages` if a source says it serves it"),
             );
@@ -268,6 +274,8 @@ pub fn contamination(
                 diags.push(
                     Diagnostic::warning(codes::CONTAMINATION, format!("stage `{}`: {reason}", sp.id))
                         .at(entry_loc(catalog, &mix, l).cloned())
+                        .key(b_id.to_string())
+                        .key(l.dataset.clone())
                         .label("trained on here")
                         .help("make sure the training data excludes the benchmark's test images and questions"),
                 );

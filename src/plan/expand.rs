@@ -426,5 +426,6 @@ fn counted_twice(catalog: &Catalog, nodes: &[Node], i: usize) -> Diagnostic {
         codes::COUNTED_TWICE,
         format!("`{}` is reached {} times in this stage ({shown}{more}); it is probably counted twice", leaf.id, nodes[i].paths),
     )
+    .key(leaf.id.to_string())
     .help("take the leaf from one place only, or check that the composites really hold different samples of it")
 }

@@ -123,7 +123,7 @@ impl<'a> Planner<'a> {
                     let own: Diagnostics = o
                         .diags
                         .iter()
-                        .filter(|d| d.severity == Severity::Warning && !allow.contains(d.code))
+                        .filter(|d| d.severity != Severity::Error && !allow.silences(d))
                         .cloned()
                         .collect();
                     p.warnings = own.to_json(&self.inputs.sources);
@@ -246,7 +246,7 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         let mut elsewhere = 0;
         for d in self.inputs.diags.iter().chain(self.diags.iter()).chain(own.iter()) {
-            if d.severity == Severity::Warning && allow.contains(d.code) {
+            if allow.silences(d) {
                 continue;
             }
             if concerns(d) {
@@ -316,23 +316,19 @@ impl<'a> Planner<'a> {
         let catalog = &self.inputs.catalog;
         let walk = expand::reach(catalog, catalog.ids(), &mut all);
         self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut all);
-        let allow: FxHashSet<&str> = opts.allow.iter().map(String::as_str).collect();
+        let allow = crate::diag::Allow::new(opts.allow.iter().map(String::as_str));
         let user = |file: usize| self.inputs.sources.origin(file) == crate::diag::Origin::User;
         for r in self.inputs.recipes.sorted() {
             if only_user && !user(self.inputs.recipes.get(r).loc.file) {
                 continue;
             }
             let planned = self.plan(r, opts);
-            let recipe_allow: FxHashSet<&str> =
-                self.inputs.recipes.get(r).allow.iter().map(String::as_str).collect();
-            all.extend(planned.diags.into_iter().filter(|d| {
-                !(d.severity == Severity::Warning && (recipe_allow.contains(d.code) || allow.contains(d.code)))
-            }));
+            all.extend(planned.diags);
         }
         all.extend(self.inputs.diags.iter().cloned());
         all.extend(self.diags.iter().cloned());
         let mut all: Diagnostics = all.into_vec().into_iter().collect();
-        all.retain(|d| !(d.severity == Severity::Warning && allow.contains(d.code)));
+        all.retain(|d| !allow.silences(d));
         let mut seen = FxHashSet::default();
         all.retain(|d| seen.insert(d.clone()));
         if only_user {
@@ -342,12 +338,10 @@ impl<'a> Planner<'a> {
     }
 
     /// Warning codes silenced for a recipe: `--allow` and its own `allow`.
-    fn allowed<'b>(&'b self, recipe: RecipeIx, opts: &'b PlanOptions) -> FxHashSet<&'b str> {
-        opts.allow
-            .iter()
-            .map(String::as_str)
-            .chain(self.inputs.recipes.get(recipe).allow.iter().map(String::as_str))
-            .collect()
+    fn allowed(&self, recipe: RecipeIx, opts: &PlanOptions) -> crate::diag::Allow {
+        crate::diag::Allow::new(
+            opts.allow.iter().map(String::as_str).chain(self.inputs.recipes.get(recipe).allow.iter().map(String::as_str)),
+        )
     }
 
     /// Looks a recipe up by id, or reports it with the nearest ids.

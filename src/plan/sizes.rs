@@ -124,6 +124,7 @@ impl Sizes {
                         ),
                     )
                     .at(ds.at.samples.clone())
+                    .key(ds.id.to_string())
                     .label("stated here")
                     .help(help)
                     .about(subject()),

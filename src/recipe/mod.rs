@@ -303,11 +303,12 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         );
     }
     for a in &raw.allow {
-        if crate::diag::codes::severity(a.get_ref()).is_none() {
+        let code = crate::diag::Allow::code_of(a.get_ref());
+        if crate::diag::codes::severity(code).is_none() {
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("unknown diagnostic code `{}`", a.get_ref()))
+                Diagnostic::error(codes::INVALID_VALUE, format!("unknown diagnostic code `{code}`"))
                     .at(Some(loc_of(file, a)))
-                    .maybe_help(suggest(a.get_ref(), codes::ALL.iter().map(|c| c.0)))
+                    .maybe_help(suggest(code, codes::ALL.iter().map(|c| c.0)))
                     .note_line("the README lists every code"),
             );
         }
