@@ -21,6 +21,7 @@ pub mod id;
 pub mod load;
 pub mod num;
 pub mod output;
+pub mod parse;
 pub mod plan;
 pub mod quantity;
 pub mod recipe;

@@ -131,6 +131,19 @@ pub fn div_round_half_even(x: u128, d: u128) -> u128 {
     }
 }
 
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn int(n: u64) -> BigRational {
     BigRational::from_integer(BigInt::from(n))
 }

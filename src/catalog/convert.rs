@@ -38,7 +38,7 @@ pub(crate) fn positive(
 
 /// Parses a catalog file and adds its entries to `catalog` in `layer`.
 pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diags: &mut Diagnostics) {
-    let Some(raw) = crate::load::parse_toml::<RawCatalogFile>(file, text, diags) else {
+    let Some(raw) = crate::parse::parse_toml::<RawCatalogFile>(file, text, diags) else {
         return;
     };
     for entry in raw.dataset {

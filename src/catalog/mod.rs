@@ -73,7 +73,9 @@ pub struct Dataset {
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<Component>>,
-    #[serde(skip_serializing)]
+    /// Kept out of the JSON output and of the built-in blob (which stores
+    /// it beside, see [`Catalog::into_parts`]).
+    #[serde(skip)]
     pub at: Locs,
 }
 
@@ -97,12 +99,12 @@ pub struct Component {
     pub dataset: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
-    #[serde(skip_serializing)]
+    #[serde(skip)]
     pub loc: Loc,
-    #[serde(skip_serializing)]
+    #[serde(skip)]
     pub dataset_loc: Loc,
     /// The child, once resolved.
-    #[serde(skip_serializing)]
+    #[serde(skip)]
     pub child: Option<DsId>,
 }
 
@@ -179,6 +181,35 @@ impl Catalog {
                 self.layer[ix.ix()] = layer;
             }
         }
+    }
+
+    /// The datasets with their locations apart (the built-in blob).
+    pub fn into_parts(self) -> Vec<(Dataset, Locs, Vec<(Loc, Loc)>)> {
+        self.datasets
+            .into_iter()
+            .map(|d| {
+                let comps = d.components.iter().flatten().map(|c| (c.loc.clone(), c.dataset_loc.clone())).collect();
+                let at = d.at.clone();
+                (d, at, comps)
+            })
+            .collect()
+    }
+
+    /// The built-in datasets back from [`Catalog::into_parts`], in layer 0;
+    /// they were checked when the binary was built.
+    pub fn from_parts(parts: Vec<(Dataset, Locs, Vec<(Loc, Loc)>)>) -> Catalog {
+        let mut c = Catalog::default();
+        for (mut d, at, comps) in parts {
+            d.at = at;
+            for (comp, (loc, dataset_loc)) in d.components.iter_mut().flatten().zip(comps) {
+                comp.loc = loc;
+                comp.dataset_loc = dataset_loc;
+            }
+            c.ids.insert(fold(d.id.as_str()).into_owned(), DsId(c.datasets.len() as u32));
+            c.datasets.push(d);
+            c.layer.push(0);
+        }
+        c
     }
 
     /// Records the id of an entry that failed to convert.

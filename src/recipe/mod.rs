@@ -109,7 +109,7 @@ impl Amount {
     pub fn describe(&self) -> String {
         match self {
             Amount::Whole => "whole".into(),
-            Amount::Samples(n) => format!("samples {}", crate::report::count(u128::from(*n))),
+            Amount::Samples(n) => format!("samples {}", crate::num::thousands(u128::from(*n))),
             Amount::Fraction(f) => format!("fraction {}", f.text()),
             Amount::Epochs(e) => format!("epochs {}", e.text()),
             Amount::Weight(w) => format!("weight {}", w.text()),
@@ -147,6 +147,14 @@ impl Stated {
     }
 }
 
+/// The built-in catalog and recipes as the build checked them: what the
+/// binary reads at start-up instead of parsing TOML.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Builtin {
+    pub datasets: Vec<(crate::catalog::Dataset, crate::catalog::Locs, Vec<(Loc, Loc)>)>,
+    pub recipes: Vec<Recipe>,
+}
+
 /// Every recipe by index, with an index by id.
 #[derive(Debug, Default)]
 pub struct Recipes {
@@ -162,7 +170,7 @@ pub struct Recipes {
 
 impl Recipes {
     pub fn add_file(&mut self, file: FileId, text: &str, layer: u8, diags: &mut Diagnostics) {
-        if let Some(raw) = crate::load::parse_toml::<RawRecipe>(file, text, diags) {
+        if let Some(raw) = crate::parse::parse_toml::<RawRecipe>(file, text, diags) {
             self.pending.push((file, raw, layer));
         }
     }
@@ -223,6 +231,11 @@ impl Recipes {
         );
         self.recipes[ix.ix()] = recipe;
         self.layer[ix.ix()] = layer;
+    }
+
+    /// Every recipe, in the order they were added.
+    pub fn into_recipes(self) -> Vec<Recipe> {
+        self.recipes
     }
 
     pub fn lookup(&self, id: &str) -> Option<RecipeIx> {

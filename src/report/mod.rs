@@ -46,15 +46,7 @@ impl Format {
 
 /// 1234567 → "1,234,567".
 pub fn count(n: u128) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::num::thousands(n)
 }
 
 pub fn opt_count(n: Option<u128>) -> String {
