@@ -420,7 +420,13 @@ impl Session<'_> {
             "research-only" => Use::ResearchOnly,
             _ => Use::Commercial,
         });
-        Ok(PlanOptions { batch_size: batch, max_epochs: args.max_epochs, eval, allow: self.allow.clone(), require })
+        Ok(PlanOptions {
+            batch_size: batch,
+            max_epochs: args.max_epochs,
+            eval,
+            allow: self.allow.clone(),
+            require,
+        })
     }
 
     fn check(&mut self, strict: bool, args: &PlanArgs, only_user: bool) -> Result<Outcome, Outcome> {
@@ -448,13 +454,22 @@ impl Session<'_> {
             })),
             Format::Csv => diagnostics_csv(&all, sources),
             _ => {
-                let mut text = all.render(sources);
+                let shown: Diagnostics = all
+                    .iter()
+                    .filter(|d| d.severity != Severity::Note || d.code == codes::OVERLAY_REPLACES)
+                    .cloned()
+                    .collect();
+                let mut text = shown.render(sources);
                 text.push_str(&summary);
                 text.push('\n');
                 return Ok(if failed {
                     Outcome { stderr: text, code, ..Default::default() }
                 } else {
-                    Outcome { stdout: format!("{summary}\n").into_bytes(), stderr: all.render(sources), code }
+                    Outcome {
+                        stdout: format!("{summary}\n").into_bytes(),
+                        stderr: shown.render(sources),
+                        code,
+                    }
                 });
             }
         };
@@ -465,7 +480,8 @@ impl Session<'_> {
     fn recipe_ix(&self, arg: &str) -> Result<RecipeIx, Outcome> {
         if is_path(arg) {
             let file = self.inputs.named.iter().find(|(p, _)| p.as_path() == Path::new(arg)).map(|(_, f)| *f);
-            let found = file.and_then(|f| self.inputs.recipes.ixs().find(|r| self.inputs.recipes.get(*r).loc.file == f));
+            let found = file
+                .and_then(|f| self.inputs.recipes.ixs().find(|r| self.inputs.recipes.get(*r).loc.file == f));
             if let Some(r) = found {
                 return Ok(r);
             }
@@ -487,7 +503,9 @@ impl Session<'_> {
             if self.inputs.recipes.len() > 0 {
                 stderr.push_str("note: `mixplan recipes` lists the recipes");
                 if !arg.contains(['/', '.']) {
-                    stderr.push_str("; a recipe of your own is a path (`./my-recipe.toml`) or goes in --recipes DIR");
+                    stderr.push_str(
+                        "; a recipe of your own is a path (`./my-recipe.toml`) or goes in --recipes DIR",
+                    );
                 }
                 stderr.push('\n');
             }
@@ -505,7 +523,12 @@ impl Session<'_> {
         Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
     }
 
-    fn plans(&self, args: &[String], all: bool, opts: &PlanOptions) -> Result<(Vec<crate::plan::Plan>, String), Outcome> {
+    fn plans(
+        &self,
+        args: &[String],
+        all: bool,
+        opts: &PlanOptions,
+    ) -> Result<(Vec<crate::plan::Plan>, String), Outcome> {
         let ixs: Vec<RecipeIx> = if all {
             self.inputs.recipes.sorted()
         } else {
@@ -530,10 +553,17 @@ impl Session<'_> {
         }
         let mut stderr = String::new();
         let sources = &self.inputs.sources;
-        // Notes always go to stderr; warnings too unless the format carries them.
+        // Warnings go to stderr unless the format carries them; of the notes,
+        // only those about the user's own files (a replaced built-in entry).
         let shown_in_output = matches!(self.format, Format::Table | Format::Json);
-        let rest: Diagnostics =
-            notes.iter().filter(|d| d.severity == Severity::Note || !shown_in_output).cloned().collect();
+        let rest: Diagnostics = notes
+            .iter()
+            .filter(|d| match d.severity {
+                Severity::Note => d.code == codes::OVERLAY_REPLACES,
+                _ => !shown_in_output,
+            })
+            .cloned()
+            .collect();
         stderr.push_str(&rest.render(sources));
         stderr.push_str(&elsewhere_note(elsewhere));
         Ok((plans, stderr))
@@ -545,7 +575,13 @@ impl Session<'_> {
         Ok(Outcome { stdout: report::plan::render(&plans[0], self.format).into_bytes(), stderr, code: 0 })
     }
 
-    fn compare(&mut self, args: &[String], all: bool, stage: Option<StageKind>, level: Level) -> Result<Outcome, Outcome> {
+    fn compare(
+        &mut self,
+        args: &[String],
+        all: bool,
+        stage: Option<StageKind>,
+        level: Level,
+    ) -> Result<Outcome, Outcome> {
         if !all && args.len() == 1 {
             return Err(Outcome::usage("compare needs two or more recipes (or --all)"));
         }
@@ -564,7 +600,9 @@ impl Session<'_> {
         let (plans, mut stderr) = self.plans(args, all, &opts)?;
         let text = match self.format {
             Format::Json => report::json(&plans),
-            Format::Md => plans.iter().map(|p| report::plan::render(p, Format::Md)).collect::<Vec<_>>().join("\n"),
+            Format::Md => {
+                plans.iter().map(|p| report::plan::render(p, Format::Md)).collect::<Vec<_>>().join("\n")
+            }
             _ => report::csv::plans(&plans),
         };
         let rows = match self.format {
@@ -611,7 +649,9 @@ impl Session<'_> {
 
     fn catalog(&self, c: CatalogCommand) -> Result<Outcome, Outcome> {
         let catalog = &self.inputs.catalog;
-        let size = |d: &crate::catalog::Dataset| catalog.lookup(d.id.as_str()).and_then(|ix| self.planner.size_of(ix).size);
+        let size = |d: &crate::catalog::Dataset| {
+            catalog.lookup(d.id.as_str()).and_then(|ix| self.planner.size_of(ix).size)
+        };
         let listing = |list: Vec<&crate::catalog::Dataset>, what: String| {
             if list.is_empty() && matches!(self.format, Format::Table | Format::Md) {
                 return Outcome { stderr: format!("no dataset {what}\n"), ..Default::default() };
@@ -622,15 +662,23 @@ impl Session<'_> {
             CatalogCommand::List { stage, modality, language, task } => {
                 if let Some(t) = &task {
                     if crate::catalog::schema::Task::parse(t).is_none() {
-                        let names: Vec<&str> = crate::catalog::schema::Task::ALL.iter().map(|t| t.as_str()).collect();
-                        return Err(Outcome::usage(&format!("unknown task `{t}`; the tasks are {}", names.join(", "))));
+                        let names: Vec<&str> =
+                            crate::catalog::schema::Task::ALL.iter().map(|t| t.as_str()).collect();
+                        return Err(Outcome::usage(&format!(
+                            "unknown task `{t}`; the tasks are {}",
+                            names.join(", ")
+                        )));
                     }
                 }
                 let list: Vec<_> = catalog
                     .iter()
                     .filter(|d| stage.is_none_or(|s| d.stages.contains(&s)))
                     .filter(|d| modality.is_none_or(|m| d.modalities.contains(&m)))
-                    .filter(|d| language.as_ref().is_none_or(|l| d.languages.iter().any(|x| x.eq_ignore_ascii_case(l))))
+                    .filter(|d| {
+                        language
+                            .as_ref()
+                            .is_none_or(|l| d.languages.iter().any(|x| x.eq_ignore_ascii_case(l)))
+                    })
                     .filter(|d| task.as_ref().is_none_or(|t| d.tasks.iter().any(|x| x.as_str() == t)))
                     .collect();
                 listing(list, "matches these filters".into())
@@ -647,7 +695,11 @@ impl Session<'_> {
                                 dataset: catalog.get(l.ds).id.to_string(),
                                 samples: l.taken,
                                 approx: l.approx,
-                                share: l.taken.zip(size.size).filter(|(_, s)| *s > 0).map(|(n, s)| n as f64 / s as f64),
+                                share: l
+                                    .taken
+                                    .zip(size.size)
+                                    .filter(|(_, s)| *s > 0)
+                                    .map(|(n, s)| n as f64 / s as f64),
                                 paths: l.paths,
                                 via: l.via.iter().skip(1).map(|v| catalog.get(*v).id.to_string()).collect(),
                             })
@@ -674,7 +726,10 @@ impl Session<'_> {
             },
             CatalogCommand::Search { text } => {
                 let list = crate::catalog::search(catalog, &text);
-                listing(list, format!("matches `{text}` (ids, names, aliases, publishers and task tags are searched)"))
+                listing(
+                    list,
+                    format!("matches `{text}` (ids, names, aliases, publishers and task tags are searched)"),
+                )
             }
             CatalogCommand::Import { .. } => unreachable!("handled before planning"),
         })
@@ -702,11 +757,19 @@ fn diagnostics_csv(all: &Diagnostics, sources: &crate::diag::Sources) -> String 
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["severity", "code", "file", "line", "column", "message", "help"]);
     for d in all.to_json(sources) {
-        let (file, line, col) = d
-            .location
-            .as_ref()
-            .map_or((String::new(), String::new(), String::new()), |l| (l.file.clone(), l.line.to_string(), l.column.to_string()));
-        let _ = w.write_record([d.severity.as_str(), d.code, &file, &line, &col, &d.message, d.help.as_deref().unwrap_or("")]);
+        let (file, line, col) =
+            d.location.as_ref().map_or((String::new(), String::new(), String::new()), |l| {
+                (l.file.clone(), l.line.to_string(), l.column.to_string())
+            });
+        let _ = w.write_record([
+            d.severity.as_str(),
+            d.code,
+            &file,
+            &line,
+            &col,
+            &d.message,
+            d.help.as_deref().unwrap_or(""),
+        ]);
     }
     report::csv_text(w)
 }
@@ -720,7 +783,11 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
     }) {
         Ok(t) if t.len() as u64 > limit => {
             return Outcome {
-                stderr: format!("error[{}]: `{}` is larger than {limit} bytes\n", codes::FILE_TOO_LARGE, file.display()),
+                stderr: format!(
+                    "error[{}]: `{}` is larger than {limit} bytes\n",
+                    codes::FILE_TOO_LARGE,
+                    file.display()
+                ),
                 code: EXIT_INVALID,
                 ..Default::default()
             }
@@ -734,10 +801,14 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
     let imported = crate::catalog::import::import(id, &sources, catalog, &mut diags);
     let mut stderr = diags.render(&sources);
     if imported.tables == 0 {
-        stderr.push_str(&format!("error: {} has no Markdown table with a dataset-name column\n", file.display()));
+        stderr.push_str(&format!(
+            "error: {} has no Markdown table with a dataset-name column\n",
+            file.display()
+        ));
         return Outcome { stderr, code: EXIT_INVALID, ..Default::default() };
     }
-    let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name =
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let toml = crate::catalog::import::to_toml(&imported, &name);
     for (name, id) in &imported.known {
         stderr.push_str(&format!("note: `{name}` is already in the catalog as `{id}`; not drafted\n"));

@@ -55,7 +55,12 @@ impl Sources {
         self.add_from(name, text, Origin::User)
     }
 
-    pub fn add_from(&mut self, name: impl Into<String>, text: impl Into<Cow<'static, str>>, origin: Origin) -> FileId {
+    pub fn add_from(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<Cow<'static, str>>,
+        origin: Origin,
+    ) -> FileId {
         self.files.push(SourceFile { name: name.into(), text: text.into(), origin });
         self.files.len() - 1
     }
@@ -183,7 +188,10 @@ impl Allow {
     /// Whether `d` is a warning this silences (errors never are).
     pub fn silences(&self, d: &Diagnostic) -> bool {
         d.severity != Severity::Error
-            && self.entries.iter().any(|(c, k)| c == d.code && k.as_ref().is_none_or(|k| d.keys.iter().any(|x| x == k)))
+            && self
+                .entries
+                .iter()
+                .any(|(c, k)| c == d.code && k.as_ref().is_none_or(|k| d.keys.iter().any(|x| x == k)))
     }
 
     /// The code part of an `allow` entry, for validation.
@@ -286,7 +294,10 @@ impl Diagnostic {
                 annotation = annotation.label(*label);
             }
             group = group.element(
-                Snippet::source(w.text.as_str()).line_start(w.line).path(w.path.as_str()).annotation(annotation),
+                Snippet::source(w.text.as_str())
+                    .line_start(w.line)
+                    .path(w.path.as_str())
+                    .annotation(annotation),
             );
         }
         for n in &self.notes {
@@ -313,7 +324,11 @@ impl Diagnostic {
             message: self.message.clone(),
             location: self.loc.as_ref().map(at),
             label: self.label.clone(),
-            related: self.related.iter().map(|r| JsonRelated { location: at(&r.loc), label: r.label.clone() }).collect(),
+            related: self
+                .related
+                .iter()
+                .map(|r| JsonRelated { location: at(&r.loc), label: r.label.clone() })
+                .collect(),
             notes: self.notes.clone(),
             help: self.help.clone(),
         }
@@ -455,7 +470,10 @@ impl Diagnostics {
                 d.message.clone(),
             )
         });
-        sorted.dedup();
+        // The same problem seen from two recipes is shown once.
+        sorted.dedup_by(|a, b| {
+            a.loc == b.loc && a.severity == b.severity && a.code == b.code && a.message == b.message
+        });
         sorted
     }
 

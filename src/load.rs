@@ -95,7 +95,7 @@ pub fn parse_toml<T: DeserializeOwned>(file: FileId, text: &str, diags: &mut Dia
 fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
     let raw = e.message().trim_end();
     let first = raw.lines().next().unwrap_or(raw);
-    let span = e.span().map(|s| fix_span(text, s));
+    let span = e.span().map(|s| if first.contains("string") { fix_span(text, s) } else { s });
     let key = span.as_ref().and_then(|s| key_before(text, s.start));
     let (code, message, help) = if let Some(field) = first.strip_prefix("unknown field ") {
         let field = field.split(',').next().unwrap_or(field).trim();
@@ -105,14 +105,43 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         });
         (codes::UNKNOWN_KEY, format!("unknown key {field}"), Some(help))
     } else if let Some(field) = first.strip_prefix("missing field ") {
-        (codes::MISSING_KEY, format!("missing key {field}"), Some("add the key; the format is in the README".into()))
-    } else if first.starts_with("invalid type") || first.starts_with("invalid value") || first.contains('`') {
+        (
+            codes::MISSING_KEY,
+            format!("missing key {field}"),
+            Some("add the key; the format is in the README".into()),
+        )
+    } else if [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+        "invalid id",
+        "`",
+        "an id ",
+    ]
+    .iter()
+    .any(|p| first.starts_with(p))
+    {
         let what = crate::schema::friendly(first);
+        let what = match what.strip_prefix("unknown variant ") {
+            Some(rest) => {
+                let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+                format!(
+                    "{value} is not one of the accepted values: {}",
+                    expected.trim_start_matches("one of ").replace('`', "")
+                )
+            }
+            None => what,
+        };
         let message = match &key {
             Some(k) => format!("`{k}`: {what}"),
             None => what,
         };
-        let code = if first.contains("id `") || first.contains("invalid id") { codes::INVALID_ID } else { codes::WRONG_TYPE };
+        let code = if first.starts_with("invalid id") || first.starts_with("an id ") {
+            codes::INVALID_ID
+        } else {
+            codes::WRONG_TYPE
+        };
         (code, message, None)
     } else {
         (codes::SYNTAX, format!("invalid TOML: {}", crate::schema::friendly(first)), None)
@@ -142,11 +171,18 @@ fn fix_span(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> 
 fn key_before(text: &str, offset: usize) -> Option<String> {
     let offset = crate::diag::floor_char_boundary(text, offset);
     let before = &text[..offset];
-    let line_start = before.rfind(['\n', '{', ',']).map_or(0, |i| i + 1);
-    let seg = before[line_start..].trim_end();
+    let line_start = before.rfind(['\n', '{']).map_or(0, |i| i + 1);
+    let line_start = match before[line_start..].rfind(',') {
+        // `a = 1, b = "x"`: the key after the last comma, unless the comma
+        // is inside the list the value belongs to
+        Some(c) if before[line_start + c..].contains('=') => line_start + c + 1,
+        _ => line_start,
+    };
+    let seg = before[line_start..].trim_end().trim_end_matches(['[', ' ']);
     let key = seg.strip_suffix('=')?.trim();
     let key = key.rsplit(['.', ' ']).next()?.trim_matches('"');
-    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_string())
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .then(|| key.to_string())
 }
 
 impl Inputs {
@@ -251,8 +287,11 @@ impl Inputs {
             Text::TooLarge => {
                 let file = self.sources.add(name.clone(), String::new());
                 self.diags.push(
-                    Diagnostic::error(codes::FILE_TOO_LARGE, format!("`{name}` is larger than {limit} bytes"))
-                        .help("pass `--max-file-size BYTES` to read larger files"),
+                    Diagnostic::error(
+                        codes::FILE_TOO_LARGE,
+                        format!("`{name}` is larger than {limit} bytes"),
+                    )
+                    .help("pass `--max-file-size BYTES` to read larger files"),
                 );
                 Ok((file, None))
             }
@@ -312,9 +351,13 @@ fn siblings(named: &Path) -> Result<Vec<PathBuf>, IoError> {
         .into_iter()
         .filter(|p| std::fs::canonicalize(p).ok() != me)
         .filter(|p| {
-            let head = std::fs::read(p).map(|b| b.into_iter().take(1 << 20).collect::<Vec<u8>>()).unwrap_or_default();
+            let head = std::fs::read(p)
+                .map(|b| b.into_iter().take(1 << 20).collect::<Vec<u8>>())
+                .unwrap_or_default();
             let head = String::from_utf8_lossy(&head);
-            head.contains("[[stage]]") || head.contains("[[dataset]]") || head.lines().any(|l| l.trim_start().starts_with("extends"))
+            head.contains("[[stage]]")
+                || head.contains("[[dataset]]")
+                || head.lines().any(|l| l.trim_start().starts_with("extends"))
         })
         .collect())
 }

@@ -167,17 +167,22 @@ pub fn to_count(n: &BigInt) -> Option<u64> {
 /// products fit in 128 bits, exact big integers otherwise.
 pub fn apportion_weights(total: u128, weights: &[u128], tie: impl Fn(usize, usize) -> Ordering) -> Vec<u128> {
     let sum: Option<u128> = weights.iter().try_fold(0u128, |a, &w| a.checked_add(w));
-    let fits = sum.is_some_and(|s| s > 0)
-        && weights.iter().all(|&w| w.checked_mul(total).is_some());
+    let fits = sum.is_some_and(|s| s > 0) && weights.iter().all(|&w| w.checked_mul(total).is_some());
     if !fits {
         let exact: Vec<BigRational> = {
             let s: BigInt = weights.iter().map(|&w| BigInt::from(w)).sum();
             if s.is_zero() {
                 return vec![0; weights.len()];
             }
-            weights.iter().map(|&w| BigRational::new(BigInt::from(w) * BigInt::from(total), s.clone())).collect()
+            weights
+                .iter()
+                .map(|&w| BigRational::new(BigInt::from(w) * BigInt::from(total), s.clone()))
+                .collect()
         };
-        return apportion(&BigInt::from(total), &exact, tie).iter().map(|n| n.to_u128().unwrap_or(0)).collect();
+        return apportion(&BigInt::from(total), &exact, tie)
+            .iter()
+            .map(|n| n.to_u128().unwrap_or(0))
+            .collect();
     }
     let sum = sum.unwrap_or(1);
     let t = total;
@@ -213,7 +218,11 @@ fn hand_out(counts: &mut [u128], leftover: usize, order: impl Fn(usize, usize) -
 /// Splits `total` into integer counts proportional to `exact` shares by the
 /// largest-remainder method, exact rationals of any size. `exact` must add
 /// up to `total`; the result does too.
-pub fn apportion(total: &BigInt, exact: &[BigRational], tie: impl Fn(usize, usize) -> Ordering) -> Vec<BigInt> {
+pub fn apportion(
+    total: &BigInt,
+    exact: &[BigRational],
+    tie: impl Fn(usize, usize) -> Ordering,
+) -> Vec<BigInt> {
     let mut counts: Vec<BigInt> = exact.iter().map(|x| x.floor().to_integer()).collect();
     let assigned: BigInt = counts.iter().sum();
     let leftover = total - assigned;

@@ -45,7 +45,8 @@ pub fn write(path: &Path, bytes: Vec<u8>) -> Result<Written, WriteError> {
     match std::fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => Err(err("write", path, "it is a directory")),
         Ok(meta) if is_stream(&meta) => {
-            let mut f = std::fs::OpenOptions::new().write(true).open(&target).map_err(|e| err("open", path, e))?;
+            let mut f =
+                std::fs::OpenOptions::new().write(true).open(&target).map_err(|e| err("open", path, e))?;
             f.write_all(&bytes).map_err(|e| err("write to", path, e))?;
             Ok(Written::File(path.to_path_buf()))
         }
@@ -53,7 +54,9 @@ pub fn write(path: &Path, bytes: Vec<u8>) -> Result<Written, WriteError> {
             std::fs::write(&target, &bytes).map_err(|e| err("write", path, e))?;
             Ok(Written::File(path.to_path_buf()))
         }
-        Ok(meta) => replace(&target, &bytes, Some(meta.permissions())).map(|_| Written::File(path.to_path_buf())),
+        Ok(meta) => {
+            replace(&target, &bytes, Some(meta.permissions())).map(|_| Written::File(path.to_path_buf()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             replace(&target, &bytes, None).map(|_| Written::File(path.to_path_buf()))
         }

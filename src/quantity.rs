@@ -87,6 +87,7 @@ pub struct QuantityError {
 pub enum QuantityErrorKind {
     NotWhole,
     TooLarge,
+    Negative,
 }
 
 impl fmt::Display for QuantityError {
@@ -94,6 +95,7 @@ impl fmt::Display for QuantityError {
         match self.kind {
             QuantityErrorKind::NotWhole => write!(f, "the figure is not a whole number"),
             QuantityErrorKind::TooLarge => write!(f, "the figure is too large"),
+            QuantityErrorKind::Negative => write!(f, "a size cannot be negative"),
         }
     }
 }
@@ -175,6 +177,9 @@ fn figure_at(text: &str, start: usize) -> Result<(Option<Figure>, usize), Quanti
     }
     let span = start..end;
     let err = |kind| QuantityError { span: span.clone(), kind };
+    if negative(text, start) {
+        return Err(err(QuantityErrorKind::Negative));
+    }
     let exp = mult_exp as i32 - frac_digits as i32;
     if exp < 0 && !digits.ends_with(&"0".repeat((-exp) as usize)) {
         return Err(err(QuantityErrorKind::NotWhole));
@@ -185,6 +190,15 @@ fn figure_at(text: &str, start: usize) -> Result<(Option<Figure>, usize), Quanti
     let spelled_out = ["tokens", "hours", "hour", "小时"].iter().any(|w| rest[after_space..].starts_with(w));
     let approx = (suffixed && !spelled_out) || more;
     Ok((Some(Figure { value, measure, approx, unit, span }), end))
+}
+
+/// A minus sign (`-` or `−`) right before the number, not joining two words.
+fn negative(text: &str, start: usize) -> bool {
+    let mut before = text[..start].chars().rev().skip_while(|c| *c == ' ');
+    match before.next() {
+        Some('-' | '−' | '－') => !before.next().is_some_and(char::is_alphanumeric),
+        _ => false,
+    }
 }
 
 /// Digits (thousands commas dropped, decimal point dropped), how many of them
@@ -220,13 +234,16 @@ fn thousands_group(bytes: &[u8], comma: usize) -> bool {
         && !bytes.get(comma + 4).is_some_and(u8::is_ascii_digit)
 }
 
+/// The digits times 10^exp; with a negative `exp` the dropped digits are
+/// zeros (checked by the caller), so they are cut off, never divided away.
 fn scale(digits: &str, exp: i32) -> Option<u64> {
-    let n: u128 = digits.parse().ok()?;
-    let v = if exp >= 0 {
-        n.checked_mul(10u128.checked_pow(exp as u32)?)?
-    } else {
-        n / 10u128.pow((-exp) as u32)
-    };
+    let kept = if exp < 0 { &digits[..digits.len().saturating_sub(exp.unsigned_abs() as usize)] } else { digits };
+    let kept = kept.trim_start_matches('0');
+    if kept.is_empty() {
+        return Some(0);
+    }
+    let n: u128 = kept.parse().ok()?;
+    let v = n.checked_mul(10u128.checked_pow(exp.max(0) as u32)?)?;
     u64::try_from(v).ok()
 }
 

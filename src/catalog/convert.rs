@@ -12,16 +12,24 @@ pub(crate) fn loc_of<T>(file: FileId, s: &Spanned<T>) -> Loc {
 }
 
 /// A count of 1 or more, from a TOML integer.
-pub(crate) fn positive(file: FileId, field: &str, value: &Option<Spanned<Count>>, diags: &mut Diagnostics) -> Option<u64> {
+pub(crate) fn positive(
+    file: FileId,
+    field: &str,
+    value: &Option<Spanned<Count>>,
+    diags: &mut Diagnostics,
+) -> Option<u64> {
     let v = value.as_ref()?;
     match u64::try_from(v.get_ref().0) {
         Ok(n) if n > 0 => Some(n),
         _ => {
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("`{field}` must be a whole number of 1 or more"))
-                    .at(Some(loc_of(file, v)))
-                    .label(format!("found {}", v.get_ref().0))
-                    .help(format!("leave `{field}` out when no source gives the figure")),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`{field}` must be a whole number of 1 or more"),
+                )
+                .at(Some(loc_of(file, v)))
+                .label(format!("found {}", v.get_ref().0))
+                .help(format!("leave `{field}` out when no source gives the figure")),
             );
             None
         }
@@ -75,9 +83,12 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
         let bad_mean = t.per_sample.is_some_and(|m| !m.is_finite() || m <= 0.0);
         if bad_mean || (t.per_sample.is_none() && t.total.is_none()) || t.total == Some(0) {
             d.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("`text_tokens` of `{id}` needs a positive `per_sample` or `total`"))
-                    .at(Some(id_loc.clone()))
-                    .help("write `text_tokens = { per_sample = 120.5, source = \"…\" }`"),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`text_tokens` of `{id}` needs a positive `per_sample` or `total`"),
+                )
+                .at(Some(id_loc.clone()))
+                .help("write `text_tokens = { per_sample = 120.5, source = \"…\" }`"),
             );
         }
     }

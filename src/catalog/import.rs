@@ -173,9 +173,12 @@ impl Row<'_> {
             Err(e) => e.to_string(),
         };
         diags.push(
-            Diagnostic::warning(crate::diag::codes::IMPORT_SIZE, format!("`{}`: {problem}; the cell is kept in `reported` only", d.name))
-                .at(Some(loc))
-                .help("set `samples` by hand from a primary source"),
+            Diagnostic::warning(
+                crate::diag::codes::IMPORT_SIZE,
+                format!("`{}`: {problem}; the cell is kept in `reported` only", d.name),
+            )
+            .at(Some(loc))
+            .help("set `samples` by hand from a primary source"),
         );
     }
 }

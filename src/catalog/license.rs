@@ -23,7 +23,8 @@ pub enum Use {
 }
 
 impl Use {
-    pub const ALL: [Use; 5] = [Use::Commercial, Use::NonCommercial, Use::ResearchOnly, Use::ModelTerms, Use::Unknown];
+    pub const ALL: [Use; 5] =
+        [Use::Commercial, Use::NonCommercial, Use::ResearchOnly, Use::ModelTerms, Use::Unknown];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,20 +38,56 @@ impl Use {
 }
 
 /// Model names (lowercase prefixes) whose terms restrict training other models on their output.
-const RESTRICTIVE_MODELS: &[&str] =
-    &["gpt-", "gpt4", "gpt3", "chatgpt", "text-davinci", "davinci", "claude", "gemini", "palm", "bard", "llama-2", "llama2"];
+const RESTRICTIVE_MODELS: &[&str] = &[
+    "gpt-",
+    "gpt4",
+    "gpt3",
+    "chatgpt",
+    "text-davinci",
+    "davinci",
+    "claude",
+    "gemini",
+    "palm",
+    "bard",
+    "llama-2",
+    "llama2",
+];
 
 /// Licenses (lowercase, spaces and `_` as `-`) that allow commercial use.
 const PERMISSIVE: &[&str] = &[
-    "mit", "apache-2.0", "apache", "bsd", "bsd-2-clause", "bsd-3-clause", "cc0-1.0", "cc0", "cc-by-4.0", "cc-by-3.0",
-    "cc-by-2.0", "cc-by-sa-4.0", "cc-by-sa-3.0", "odc-by-1.0", "odc-by", "pddl", "odc-pddl", "cdla-permissive-2.0",
-    "cdla-permissive-1.0", "gpl-3.0", "gpl-2.0", "lgpl-3.0", "mpl-2.0", "ms-pl", "unlicense", "openrail",
+    "mit",
+    "apache-2.0",
+    "apache",
+    "bsd",
+    "bsd-2-clause",
+    "bsd-3-clause",
+    "cc0-1.0",
+    "cc0",
+    "cc-by-4.0",
+    "cc-by-3.0",
+    "cc-by-2.0",
+    "cc-by-sa-4.0",
+    "cc-by-sa-3.0",
+    "odc-by-1.0",
+    "odc-by",
+    "pddl",
+    "odc-pddl",
+    "cdla-permissive-2.0",
+    "cdla-permissive-1.0",
+    "gpl-3.0",
+    "gpl-2.0",
+    "lgpl-3.0",
+    "mpl-2.0",
+    "ms-pl",
+    "unlicense",
+    "openrail",
 ];
 
 /// The use a license text allows, from its own words.
 pub fn license_use(license: Option<&str>) -> Use {
     let Some(text) = license else { return Use::Unknown };
-    let l: String = text.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect();
+    let l: String =
+        text.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect();
     if ["research", "academic"].iter().any(|w| l.contains(w)) {
         return Use::ResearchOnly;
     }
@@ -76,7 +113,8 @@ pub fn restrictive_model(model: &str) -> bool {
 /// terms of the models that wrote it.
 pub fn dataset_use(d: &Dataset) -> Use {
     let by_license = license_use(d.license.as_deref());
-    let by_model = if d.generated_by.iter().any(|m| restrictive_model(m)) { Use::ModelTerms } else { Use::Commercial };
+    let by_model =
+        if d.generated_by.iter().any(|m| restrictive_model(m)) { Use::ModelTerms } else { Use::Commercial };
     by_license.min(by_model)
 }
 

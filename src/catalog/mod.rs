@@ -150,7 +150,10 @@ impl Catalog {
                     let (code, message) = if prev.id == ds.id {
                         (codes::DUPLICATE_ID, format!("duplicate dataset id `{}`", ds.id))
                     } else {
-                        (codes::ID_CLASH, format!("dataset ids `{}` and `{}` name the same dataset", prev.id, ds.id))
+                        (
+                            codes::ID_CLASH,
+                            format!("dataset ids `{}` and `{}` name the same dataset", prev.id, ds.id),
+                        )
                     };
                     diags.push(
                         Diagnostic::error(code, message)
@@ -163,11 +166,14 @@ impl Catalog {
                     return;
                 }
                 diags.push(
-                    Diagnostic::note(codes::OVERLAY_REPLACES, format!("`{}` replaces the dataset of the same id", ds.id))
-                        .at(Some(ds.at.id.clone()))
-                        .label("this entry is used")
-                        .related(prev_loc, "instead of this one")
-                        .about(Subject::Dataset(ds.id.to_string())),
+                    Diagnostic::note(
+                        codes::OVERLAY_REPLACES,
+                        format!("`{}` replaces the dataset of the same id", ds.id),
+                    )
+                    .at(Some(ds.at.id.clone()))
+                    .label("this entry is used")
+                    .related(prev_loc, "instead of this one")
+                    .about(Subject::Dataset(ds.id.to_string())),
                 );
                 self.datasets[ix.ix()] = ds;
                 self.layer[ix.ix()] = layer;
@@ -200,7 +206,11 @@ impl Catalog {
                     Some(o) => diags.push(
                         Diagnostic::error(
                             codes::ID_CLASH,
-                            format!("alias `{alias}` of `{}` already names `{}`", ds.id, self.datasets[o.ix()].id),
+                            format!(
+                                "alias `{alias}` of `{}` already names `{}`",
+                                ds.id,
+                                self.datasets[o.ix()].id
+                            ),
                         )
                         .at(Some(ds.at.id.clone()))
                         .related(Some(self.datasets[o.ix()].at.id.clone()), "the dataset it names")
@@ -308,7 +318,10 @@ impl Catalog {
 
     /// Every id and alias, for suggestions.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.datasets.iter().map(|d| d.id.as_str()).chain(self.datasets.iter().flat_map(|d| d.aliases.iter().map(String::as_str)))
+        self.datasets
+            .iter()
+            .map(|d| d.id.as_str())
+            .chain(self.datasets.iter().flat_map(|d| d.aliases.iter().map(String::as_str)))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Dataset> {

@@ -73,7 +73,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for (code, ..) in ALL {
             assert!(seen.insert(*code), "{code} twice");
-            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{code}");
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{code}");
         }
     }
 }

@@ -53,13 +53,16 @@ pub fn entry_counts(
                 }),
                 Amount::Weight(_) | Amount::Subset => None,
             };
-            let approx = matches!(e.amount, Amount::Whole | Amount::Fraction(_) | Amount::Epochs(_)) && s.approx;
+            let approx =
+                matches!(e.amount, Amount::Whole | Amount::Fraction(_) | Amount::Epochs(_)) && s.approx;
             Taken { taken, unique: unique(taken, s.size), approx }
         })
         .collect();
-    let weighted: Vec<usize> = (0..mix.len()).filter(|&i| matches!(mix[i].amount, Amount::Weight(_))).collect();
+    let weighted: Vec<usize> =
+        (0..mix.len()).filter(|&i| matches!(mix[i].amount, Amount::Weight(_))).collect();
     let absolute: u128 = out.iter().filter_map(|t| t.taken).map(u128::from).sum();
-    let all_known = (0..mix.len()).all(|i| out[i].taken.is_some() || matches!(mix[i].amount, Amount::Weight(_)));
+    let all_known =
+        (0..mix.len()).all(|i| out[i].taken.is_some() || matches!(mix[i].amount, Amount::Weight(_)));
     let Some((budget, budget_loc)) = budget else { return out };
     if absolute > u128::from(budget) {
         let first = mix.iter().zip(&out).find(|(_, t)| t.taken.is_some()).map(|(e, _)| e.loc.clone());
@@ -122,10 +125,12 @@ pub fn entry_counts(
                 let sum: num_rational::BigRational = decs.iter().map(|d| d.to_rational()).sum();
                 decs.iter().map(|d| d.to_rational() * crate::num::int(rest) / &sum).collect()
             };
-            crate::num::apportion(&num_bigint::BigInt::from(rest), &exact, |a, b| tie(catalog, mix, &weighted, a, b))
-                .iter()
-                .map(|n| crate::num::to_count(n).map_or(0, u128::from))
-                .collect()
+            crate::num::apportion(&num_bigint::BigInt::from(rest), &exact, |a, b| {
+                tie(catalog, mix, &weighted, a, b)
+            })
+            .iter()
+            .map(|n| crate::num::to_count(n).map_or(0, u128::from))
+            .collect()
         }
     };
     for (&i, n) in weighted.iter().zip(counts) {

@@ -18,11 +18,15 @@ use crate::recipe::Amount;
 use crate::report::count;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// The location of the first entry that reaches a leaf (its outermost
-/// composite, or the leaf itself).
+/// The location of the entry that reaches a leaf (its outermost composite,
+/// or the leaf itself); of several, the one whose amount sorts first, so the
+/// choice does not depend on the order of the entries.
 fn entry_loc<'a>(catalog: &Catalog, mix: &'a [Mixed<'a>], leaf: &LeafRow) -> Option<&'a Loc> {
     let root = leaf.via.first().unwrap_or(&leaf.dataset);
-    mix.iter().find(|m| catalog.get(m.entry.dataset).id.as_str() == root).map(|m| &m.entry.loc)
+    mix.iter()
+        .filter(|m| catalog.get(m.entry.dataset).id.as_str() == root)
+        .min_by_key(|m| (m.entry.amount.describe(), m.from.clone()))
+        .map(|m| &m.entry.loc)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -40,7 +44,7 @@ pub fn stage_warnings(
 ) {
     let catalog = &planner.inputs.catalog;
     let stage = planner.resolved.stage(key);
-    if mix.is_empty() {
+    if mix.is_empty() && stage.include.is_none() {
         diags.push(
             Diagnostic::warning(codes::EMPTY_STAGE, format!("stage `{}` takes nothing", stage.id))
                 .at(Some(stage.mix_loc.clone().unwrap_or_else(|| stage.loc.clone())))
@@ -49,7 +53,19 @@ pub fn stage_warnings(
         );
     }
     let unknown: Vec<(&Mixed, &Taken)> = mix.iter().zip(counts).filter(|(_, t)| t.taken.is_none()).collect();
-    if let Some((first, _)) = unknown.first() {
+    let all_weights =
+        !unknown.is_empty() && unknown.iter().all(|(m, _)| matches!(m.entry.amount, Amount::Weight(_)));
+    if all_weights && planner.budget_of(key).is_none() {
+        diags.push(
+            Diagnostic::note(
+                codes::UNKNOWN_SIZE,
+                "the stage states weights but no budget: the shares are known, the counts are not",
+            )
+            .at(Some(unknown[0].0.entry.loc.clone()))
+            .label("a share of an unknown total")
+            .help("add `budget = N` when a source gives the stage's size"),
+        );
+    } else if let Some((first, _)) = unknown.first() {
         let names: Vec<String> =
             unknown.iter().map(|(m, _)| format!("`{}`", catalog.get(m.entry.dataset).id)).collect();
         diags.push(
@@ -74,7 +90,10 @@ pub fn stage_warnings(
         let which = if holders.is_empty() {
             String::new()
         } else {
-            format!(" (parts of {} have no known size)", holders.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
+            format!(
+                " (parts of {} have no known size)",
+                holders.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+            )
         };
         let first = holders
             .first()
@@ -82,16 +101,16 @@ pub fn stage_warnings(
             .map(|m| m.entry.loc.clone())
             .or_else(|| mix.first().map(|m| m.entry.loc.clone()));
         let mut d = Diagnostic::warning(
-                codes::UNATTRIBUTED,
-                format!(
-                    "{} of this stage's samples cannot be credited to a leaf dataset{which}",
-                    count(u.seen.unwrap_or(0)),
-                ),
-            )
-            .at(first)
-            .label("a known count over parts of unknown size")
-            .note_line("breakdowns show them as `unattributed`; the stage is not complete")
-            .help("give the composite's components their sizes from a source");
+            codes::UNATTRIBUTED,
+            format!(
+                "{} of this stage's samples cannot be credited to a leaf dataset{which}",
+                count(u.seen.unwrap_or(0)),
+            ),
+        )
+        .at(first)
+        .label("a known count over parts of unknown size")
+        .note_line("breakdowns show them as `unattributed`; the stage is not complete")
+        .help("give the composite's components their sizes from a source");
         for h in &holders {
             d = d.key(*h);
         }
@@ -160,7 +179,13 @@ fn epochs_warnings(
     }
 }
 
-fn kind_warnings(catalog: &Catalog, kind: StageKind, mix: &[Mixed], leaves: &[LeafRow], diags: &mut Diagnostics) {
+fn kind_warnings(
+    catalog: &Catalog,
+    kind: StageKind,
+    mix: &[Mixed],
+    leaves: &[LeafRow],
+    diags: &mut Diagnostics,
+) {
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     for l in leaves {
         let Some(ix) = catalog.lookup(&l.dataset) else { continue };
@@ -256,7 +281,10 @@ pub fn contamination(
                     if *s == lix && lix == b {
                         format!("`{path}` is the benchmark `{b_id}` itself")
                     } else {
-                        format!("`{path}` and the benchmark `{b_id}` both derive from `{}`", catalog.get(*s).id)
+                        format!(
+                            "`{path}` and the benchmark `{b_id}` both derive from `{}`",
+                            catalog.get(*s).id
+                        )
                     }
                 } else {
                     let l_media = media(&l_line);
@@ -277,7 +305,9 @@ pub fn contamination(
                         .key(b_id.to_string())
                         .key(l.dataset.clone())
                         .label("trained on here")
-                        .help("make sure the training data excludes the benchmark's test images and questions"),
+                        .help(
+                            "make sure the training data excludes the benchmark's test images and questions",
+                        ),
                 );
             }
         }

@@ -160,6 +160,8 @@ fn shortest_cycle(catalog: &Catalog, start: DsId, members: &FxHashSet<DsId>) -> 
 #[derive(Debug, Clone)]
 pub struct Root {
     pub ds: DsId,
+    /// Where the entry is written (for warnings).
+    pub loc: Option<crate::diag::Loc>,
     /// Samples drawn per pass; `None` when unknown.
     pub taken: Option<u64>,
     /// Distinct samples; `None` when unknown.
@@ -207,8 +209,15 @@ struct Node {
 
 /// Splits the entries of a stage over their leaves. `reach` must be the
 /// walk from these entries' datasets, with sizes filled for all of it.
-pub fn split(catalog: &Catalog, sizes: &Sizes, reach: &Reach, roots: &[Root], diags: &mut Diagnostics) -> Split {
-    let order: Vec<DsId> = reach.postorder.iter().rev().copied().filter(|d| !reach.cyclic.contains(d)).collect();
+pub fn split(
+    catalog: &Catalog,
+    sizes: &Sizes,
+    reach: &Reach,
+    roots: &[Root],
+    diags: &mut Diagnostics,
+) -> Split {
+    let order: Vec<DsId> =
+        reach.postorder.iter().rev().copied().filter(|d| !reach.cyclic.contains(d)).collect();
     let local: FxHashMap<DsId, usize> = order.iter().enumerate().map(|(i, d)| (*d, i)).collect();
     let zero = BigRational::zero();
     let mut nodes: Vec<Node> = order
@@ -306,8 +315,9 @@ pub fn split(catalog: &Catalog, sizes: &Sizes, reach: &Reach, roots: &[Root], di
         }
     }
     // Leaves: the datasets reached that are not composites.
-    let mut leaf_ix: Vec<usize> =
-        (0..nodes.len()).filter(|&i| !catalog.get(nodes[i].ds).is_composite() && reached(&nodes[i])).collect();
+    let mut leaf_ix: Vec<usize> = (0..nodes.len())
+        .filter(|&i| !catalog.get(nodes[i].ds).is_composite() && reached(&nodes[i]))
+        .collect();
     leaf_ix.sort_by(|&a, &b| catalog.get(nodes[a].ds).id.cmp(&catalog.get(nodes[b].ds).id));
     // Known mass of a leaf that is also reached by an unknown path cannot
     // be shown as its count: it goes to the rest.
@@ -324,15 +334,19 @@ pub fn split(catalog: &Catalog, sizes: &Sizes, reach: &Reach, roots: &[Root], di
         // The rest comes last in ties: after every leaf id.
         let n = exact.len();
         let counts = apportion(&BigInt::from(total), &exact, |a, b| {
-            let key = |x: usize| (x == n - 1, if x < n - 1 { catalog.get(nodes[known[x]].ds).id.as_str() } else { "" });
+            let key = |x: usize| {
+                (x == n - 1, if x < n - 1 { catalog.get(nodes[known[x]].ds).id.as_str() } else { "" })
+            };
             key(a).cmp(&key(b))
         });
         let mut out: Vec<Option<u64>> = counts.iter().map(to_count).collect();
         let rest = out.pop().flatten().unwrap_or(0);
         (out, rest)
     };
-    let (taken, rest_t) = round(total_taken, known.iter().map(|&i| nodes[i].taken.clone()).collect(), unattr_t);
-    let (unique, rest_u) = round(total_unique, known.iter().map(|&i| nodes[i].unique.clone()).collect(), unattr_u);
+    let (taken, rest_t) =
+        round(total_taken, known.iter().map(|&i| nodes[i].taken.clone()).collect(), unattr_t);
+    let (unique, rest_u) =
+        round(total_unique, known.iter().map(|&i| nodes[i].unique.clone()).collect(), unattr_u);
     let mut counts: FxHashMap<usize, (Option<u64>, Option<u64>)> = FxHashMap::default();
     for (k, &i) in known.iter().enumerate() {
         counts.insert(i, (taken[k], unique[k]));
@@ -355,7 +369,13 @@ pub fn split(catalog: &Catalog, sizes: &Sizes, reach: &Reach, roots: &[Root], di
             paths: n.paths,
         });
         if n.paths.more_than_one() {
-            diags.push(counted_twice(catalog, &nodes, i));
+            let top = chain(&nodes, i).first().copied().unwrap_or(n.ds);
+            let loc = roots
+                .iter()
+                .filter(|r| r.ds == top)
+                .filter_map(|r| r.loc.clone())
+                .min_by_key(|l| (l.file, l.span.start));
+            diags.push(counted_twice(catalog, &nodes, i).at(loc).label("reached through this entry"));
         }
     }
     split
@@ -424,8 +444,13 @@ fn counted_twice(catalog: &Catalog, nodes: &[Node], i: usize) -> Diagnostic {
     };
     Diagnostic::warning(
         codes::COUNTED_TWICE,
-        format!("`{}` is reached {} times in this stage ({shown}{more}); it is probably counted twice", leaf.id, nodes[i].paths),
+        format!(
+            "`{}` is reached {} times in this stage ({shown}{more}); it is probably counted twice",
+            leaf.id, nodes[i].paths
+        ),
     )
     .key(leaf.id.to_string())
-    .help("take the leaf from one place only, or check that the composites really hold different samples of it")
+    .help(
+        "take the leaf from one place only, or check that the composites really hold different samples of it",
+    )
 }

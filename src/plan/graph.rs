@@ -53,18 +53,23 @@ impl<'a> Resolved<'a> {
                 match recipes.lookup(p.as_str()) {
                     Some(pix) => parent[r.ix()] = Some(pix),
                     None => diags.push(
-                        recipes.unknown(p.as_str(), Some(loc.clone())).about(Subject::Recipe(recipe.id.to_string())),
+                        recipes
+                            .unknown(p.as_str(), Some(loc.clone()))
+                            .about(Subject::Recipe(recipe.id.to_string())),
                     ),
                 }
             }
         }
         let defines = recipes
             .ixs()
-            .map(|r| recipes.get(r).stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect())
+            .map(|r| {
+                recipes.get(r).stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect()
+            })
             .collect();
         let (cycles, cyclic) = functional_cycles(n, |i| parent[i].map(RecipeIx::ix));
         for cycle in cycles {
-            let names: Vec<String> = cycle.iter().map(|&i| format!("recipe `{}`", recipes.get(RecipeIx(i as u32)).id)).collect();
+            let names: Vec<String> =
+                cycle.iter().map(|&i| format!("recipe `{}`", recipes.get(RecipeIx(i as u32)).id)).collect();
             let first = recipes.get(RecipeIx(cycle[0] as u32));
             diags.push(
                 cycle_error(&names, first.extends.as_ref().map(|e| e.1.clone()), "extends")
@@ -116,7 +121,8 @@ impl<'a> Resolved<'a> {
         let (cycles, on_cycle) =
             functional_cycles(keys.len(), |i| self.include.get(&keys[i]).and_then(|t| index.get(t).copied()));
         for cycle in cycles {
-            let names: Vec<String> = cycle.iter().map(|&i| format!("`{}`", self.stage_name(keys[i]))).collect();
+            let names: Vec<String> =
+                cycle.iter().map(|&i| format!("`{}`", self.stage_name(keys[i]))).collect();
             let first = keys[cycle[0]];
             let loc = self.stage(first).include.as_ref().map(|i| i.loc.clone());
             let mut d = cycle_error(&names, loc, "include");
@@ -254,12 +260,19 @@ impl<'a> Resolved<'a> {
                         dependents[j].push(i);
                     }
                     Some(_) => diags.push(
-                        cycle_error(&[format!("`{}`", self.stage_name(*k)), format!("`{}`", self.stage_name(*k))], Some(loc.clone()), "after")
-                            .about(subject.clone()),
+                        cycle_error(
+                            &[format!("`{}`", self.stage_name(*k)), format!("`{}`", self.stage_name(*k))],
+                            Some(loc.clone()),
+                            "after",
+                        )
+                        .about(subject.clone()),
                     ),
                     None => {
                         let owner = k.recipe;
-                        diags.push(self.unknown_stage(owner, a, loc).about(Subject::Recipe(self.recipe_id(owner).to_string())))
+                        diags.push(
+                            self.unknown_stage(owner, a, loc)
+                                .about(Subject::Recipe(self.recipe_id(owner).to_string())),
+                        )
                     }
                 }
             }
@@ -334,13 +347,16 @@ impl<'a> Resolved<'a> {
         }
         ids.sort_unstable();
         ids.dedup();
-        Diagnostic::error(codes::UNKNOWN_STAGE, format!("recipe `{}` has no stage `{stage}`", self.recipe_id(recipe)))
-            .at(Some(loc.clone()))
-            .label("unknown stage")
-            .maybe_help(suggest(stage.as_str(), ids.iter().copied()).or_else(|| {
-                let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
-                (!list.is_empty()).then(|| format!("its stages are {}", list.join(", ")))
-            }))
+        Diagnostic::error(
+            codes::UNKNOWN_STAGE,
+            format!("recipe `{}` has no stage `{stage}`", self.recipe_id(recipe)),
+        )
+        .at(Some(loc.clone()))
+        .label("unknown stage")
+        .maybe_help(suggest(stage.as_str(), ids.iter().copied()).or_else(|| {
+            let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+            (!list.is_empty()).then(|| format!("its stages are {}", list.join(", ")))
+        }))
     }
 }
 

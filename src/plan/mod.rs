@@ -163,7 +163,8 @@ impl<'a> Planner<'a> {
             totals.add(&sp.totals);
             out_stages.push(sp);
         }
-        let warnings: Diagnostics = diags.iter().filter(|d| d.severity == Severity::Warning).cloned().collect();
+        let warnings: Diagnostics =
+            diags.iter().filter(|d| d.severity == Severity::Warning).cloned().collect();
         let seen_parts = || {
             out_stages.iter().flat_map(|s| {
                 s.leaves
@@ -172,7 +173,12 @@ impl<'a> Planner<'a> {
                         let d = self.inputs.catalog.lookup(&l.dataset).map(|ix| self.inputs.catalog.get(ix));
                         l.count.seen.map(|seen| stats::Part { dataset: d, seen })
                     })
-                    .chain(s.unattributed.as_ref().and_then(|u| u.seen).map(|seen| stats::Part { dataset: None, seen }))
+                    .chain(
+                        s.unattributed
+                            .as_ref()
+                            .and_then(|u| u.seen)
+                            .map(|seen| stats::Part { dataset: None, seen }),
+                    )
             })
         };
         let breakdown = stats::breakdown(seen_parts());
@@ -256,10 +262,13 @@ impl<'a> Planner<'a> {
             }
         }
         // Notes about replaced built-in entries matter only for what the plan uses.
-        out.retain(|d| d.code != codes::OVERLAY_REPLACES || d.subject.as_ref().is_some_and(|s| match s {
-            Subject::Recipe(r) => recipes.contains(r),
-            Subject::Dataset(x) => datasets.contains(x),
-        }));
+        out.retain(|d| {
+            d.code != codes::OVERLAY_REPLACES
+                || d.subject.as_ref().is_some_and(|s| match s {
+                    Subject::Recipe(r) => recipes.contains(r),
+                    Subject::Dataset(x) => datasets.contains(x),
+                })
+        });
         (out, elsewhere)
     }
 
@@ -340,7 +349,10 @@ impl<'a> Planner<'a> {
     /// Warning codes silenced for a recipe: `--allow` and its own `allow`.
     fn allowed(&self, recipe: RecipeIx, opts: &PlanOptions) -> crate::diag::Allow {
         crate::diag::Allow::new(
-            opts.allow.iter().map(String::as_str).chain(self.inputs.recipes.get(recipe).allow.iter().map(String::as_str)),
+            opts.allow
+                .iter()
+                .map(String::as_str)
+                .chain(self.inputs.recipes.get(recipe).allow.iter().map(String::as_str)),
         )
     }
 
@@ -359,7 +371,6 @@ fn subject(planner: &Planner, k: StageKey) -> Subject {
     Subject::Recipe(planner.recipe_id(k.recipe).to_string())
 }
 
-
 impl Planner<'_> {
     /// A dataset taken whole, split over its leaves (for `catalog show`).
     pub fn leaves_of(&self, ix: DsId) -> (sizes::Size, expand::Split) {
@@ -369,8 +380,12 @@ impl Planner<'_> {
         self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut scratch);
         let sizes = self.sizes.borrow();
         let size = sizes.get(ix);
-        let root = expand::Root { ds: ix, taken: size.size, unique: size.size, approx: size.approx };
+        let root =
+            expand::Root { ds: ix, loc: None, taken: size.size, unique: size.size, approx: size.approx };
         let split = expand::split(catalog, &sizes, &walk, &[root], &mut scratch);
         (size, split)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -72,11 +72,14 @@ impl Sizes {
         let subject = || Subject::Dataset(ds.id.to_string());
         if overflow {
             diags.push(
-                Diagnostic::error(codes::OVERFLOW, format!("the size of composite `{}` does not fit in 64 bits", ds.id))
-                    .at(ds.at.components.clone())
-                    .label("these components add up to more than 18,446,744,073,709,551,615 samples")
-                    .help("check the component counts")
-                    .about(subject()),
+                Diagnostic::error(
+                    codes::OVERFLOW,
+                    format!("the size of composite `{}` does not fit in 64 bits", ds.id),
+                )
+                .at(ds.at.components.clone())
+                .label("these components add up to more than 18,446,744,073,709,551,615 samples")
+                .help("check the component counts")
+                .about(subject()),
             );
             return Size::default();
         }

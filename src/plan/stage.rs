@@ -85,7 +85,12 @@ impl Planner<'_> {
         self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut diags);
         let sizes = self.sizes.borrow();
         let reached = walk.postorder.clone();
-        let done = |diags: Diagnostics, plan| Outcome { plan, diags: diags.into_vec(), reached: reached.clone(), leaf_ids: vec![] };
+        let done = |diags: Diagnostics, plan| Outcome {
+            plan,
+            diags: diags.into_vec(),
+            reached: reached.clone(),
+            leaf_ids: vec![],
+        };
         if diags.has_errors() {
             return done(diags, None);
         }
@@ -102,7 +107,13 @@ impl Planner<'_> {
             let roots: Vec<Root> = entries
                 .iter()
                 .zip(&counts)
-                .map(|(e, t)| Root { ds: e.dataset, taken: t.taken, unique: t.unique, approx: t.approx })
+                .map(|(e, t)| Root {
+                    ds: e.dataset,
+                    loc: Some(e.loc.clone()),
+                    taken: t.taken,
+                    unique: t.unique,
+                    approx: t.approx,
+                })
                 .collect();
             split(catalog, &sizes, &walk, &roots, &mut diags)
         } else {
@@ -110,7 +121,8 @@ impl Planner<'_> {
         };
         // Seen: taken × passes, split in proportion when passes are fractional.
         let entry_seen = seen(passes, counts.iter().map(|t| t.taken));
-        let leaf_taken: Vec<Option<u64>> = parts.leaves.iter().map(|l| l.taken).chain([Some(parts.unattributed_taken)]).collect();
+        let leaf_taken: Vec<Option<u64>> =
+            parts.leaves.iter().map(|l| l.taken).chain([Some(parts.unattributed_taken)]).collect();
         let mut leaf_seen = seen(passes, leaf_taken.into_iter());
         let unattr_seen = leaf_seen.pop().flatten().unwrap_or(0);
         let known_unique: u128 = counts.iter().filter_map(|t| t.unique).map(u128::from).sum();
@@ -207,7 +219,18 @@ impl Planner<'_> {
         let licenses = stats::licenses(breakdown_parts());
         let owner = &self.inputs.recipes.get(key.recipe).id;
         // Warnings of the stage.
-        checks::stage_warnings(self, key, &mix, &counts, &totals, &parts, &leaf_rows, unattributed.as_ref(), opts, &mut diags);
+        checks::stage_warnings(
+            self,
+            key,
+            &mix,
+            &counts,
+            &totals,
+            &parts,
+            &leaf_rows,
+            unattributed.as_ref(),
+            opts,
+            &mut diags,
+        );
         if let Some(b) = opts.batch_for(stage.training.as_ref().and_then(|t| t.global_batch)) {
             for leaf in &mut leaf_rows {
                 leaf.batch = leaf.count.share.and_then(|p| stats::batch_stats(b, p));
@@ -294,7 +317,9 @@ fn seen(passes: Dec, taken: impl Iterator<Item = Option<u64>>) -> Vec<Option<u12
         return taken.iter().map(|t| t.map(|t| u128::from(t) * p)).collect();
     }
     let known: u128 = taken.iter().flatten().map(|&t| u128::from(t)).sum();
-    let total = crate::num::round_half_even(&(passes.to_rational() * num_rational::BigRational::from_integer(known.into())));
+    let total = crate::num::round_half_even(
+        &(passes.to_rational() * num_rational::BigRational::from_integer(known.into())),
+    );
     let total: u128 = num_traits::ToPrimitive::to_u128(&total).unwrap_or(u128::MAX);
     let weights: Vec<u128> = taken.iter().map(|t| t.map_or(0, u128::from)).collect();
     let split = apportion_weights(total, &weights, |a, b| a.cmp(&b));

@@ -1,29 +1,28 @@
 //! The counting rules with numbers worked out by hand.
 
 use super::{Plan, PlanOptions, Planner};
-use crate::diag::Diagnostics;
-use crate::id::Id;
 use crate::load::Inputs;
 
-/// Plans recipe `r` from in-memory files; returns the plan and the rendered
-/// diagnostics.
+/// Plans recipe `r` from in-memory files; returns the plan and every
+/// diagnostic that concerns it, rendered.
 fn plan_of(catalog: &str, recipes: &[&str]) -> (Option<Plan>, String) {
+    plan_with(catalog, recipes, &PlanOptions::default())
+}
+
+fn plan_with(catalog: &str, recipes: &[&str], opts: &PlanOptions) -> (Option<Plan>, String) {
     let named: Vec<(String, &str)> =
         recipes.iter().enumerate().map(|(i, t)| (format!("r{i}.toml"), *t)).collect();
     let refs: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     let inputs = Inputs::from_strs(&[("c.toml", catalog)], &refs);
-    let mut diags = Diagnostics::default();
-    let planner = Planner::new(&inputs, &mut diags);
-    let plan = if inputs.diags.has_errors() || diags.has_errors() {
-        None
-    } else {
-        planner.plan(&Id::parse("r").expect("id"), &PlanOptions::default(), &mut diags)
+    let planner = Planner::new(&inputs);
+    let Ok(r) = planner.find("r") else {
+        let all: crate::diag::Diagnostics =
+            inputs.diags.iter().chain(planner.diags.iter()).cloned().collect();
+        return (None, all.render(&inputs.sources));
     };
-    let mut all = Diagnostics::default();
-    for d in inputs.diags.iter().chain(diags.iter()) {
-        all.push(d.clone());
-    }
-    (plan, all.render(&inputs.sources))
+    let planned = planner.plan(r, opts);
+    let all: crate::diag::Diagnostics = planned.diags.into_iter().collect();
+    (planned.plan, all.render(&inputs.sources))
 }
 
 fn ds(id: &str, samples: Option<u64>) -> String {
@@ -35,19 +34,23 @@ fn recipe(stage_extra: &str, mix: &str) -> String {
     format!("id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\n{stage_extra}\nmix = [{mix}]\n")
 }
 
-/// (dataset, samples) of the stage's entries, in the plan's order.
-fn entries(p: &Plan) -> Vec<(String, Option<u64>)> {
-    p.stages[0].entries.iter().map(|e| (e.dataset.clone(), e.samples)).collect()
+/// (dataset, seen) of the stage's entries, in the plan's order.
+fn entries(p: &Plan) -> Vec<(String, Option<u128>)> {
+    p.stages[0].entries.iter().map(|e| (e.dataset.clone(), e.count.seen)).collect()
 }
 
-fn leaves(p: &Plan) -> Vec<(String, Option<u64>)> {
-    let mut v: Vec<_> = p.stages[0].leaves.iter().map(|l| (l.dataset.clone(), l.samples)).collect();
+fn leaves(p: &Plan) -> Vec<(String, Option<u128>)> {
+    let mut v: Vec<_> = p.stages[0].leaves.iter().map(|l| (l.dataset.clone(), l.count.seen)).collect();
     v.sort();
     v
 }
 
-fn s(id: &str, n: u64) -> (String, Option<u64>) {
+fn s(id: &str, n: u128) -> (String, Option<u128>) {
     (id.to_string(), Some(n))
+}
+
+fn codes(p: &Plan) -> Vec<&'static str> {
+    p.stages.iter().flat_map(|s| s.warnings.iter().map(|w| w.code)).collect()
 }
 
 #[test]
@@ -74,20 +77,29 @@ fn whole_samples_fraction_and_epochs() {
     let mut got = entries(&p);
     got.sort();
     assert_eq!(got, vec![s("a", 100), s("b", 250), s("c", 2), s("d", 4), s("e", 4), s("f", 8)]);
-    // total 100+250+2+4+4+8 = 368
-    assert_eq!(p.stages[0].total_samples, 368);
+    // seen 100+250+2+4+4+8 = 368; unique caps each at its size:
+    // 100 + 100 + 2 + 4 + 3 + 3 = 212
+    let t = &p.stages[0].totals;
+    assert_eq!((t.total_unique, t.total_seen, t.complete), (Some(212), Some(368), true));
     let b = p.stages[0].entries.iter().find(|e| e.dataset == "b").unwrap();
-    assert_eq!(b.epochs, Some(2.5));
+    assert_eq!((b.count.unique, b.count.epochs), (Some(100), Some(2.5)));
     // share of b: 250 / 368 = 0.679347...
-    assert!((b.share.unwrap() - 250.0 / 368.0).abs() < 1e-12);
+    assert!((b.count.share.unwrap() - 250.0 / 368.0).abs() < 1e-12);
 }
 
 #[test]
 fn fraction_uses_the_decimal_as_written() {
-    // 0.1 x 5 = 0.5 exactly -> half to even -> 0 (a binary 0.1 would give 1)
+    // 0.3 x 5 = 1.5 exactly -> half to even -> 2 (a binary 0.3 is just
+    // below 0.3 and would give 1); 0.1 x 5 = 0.5 -> 0 samples: an error
     let cat = ds("a", Some(5));
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a",fraction=0.3}"#)]);
+    assert_eq!(entries(&p.unwrap_or_else(|| panic!("{err}"))), vec![s("a", 2)]);
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a",fraction=0.1}"#)]);
-    assert_eq!(entries(&p.unwrap_or_else(|| panic!("{err}"))), vec![s("a", 0)]);
+    assert!(p.is_none());
+    assert!(
+        err.contains("error[zero-samples]: `fraction 0.1` of `a` (5 samples) rounds to no sample"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -103,9 +115,10 @@ fn weights_share_what_the_absolute_entries_leave() {
     let mut got = entries(&p);
     got.sort();
     assert_eq!(got, vec![s("a", 100), s("b", 300), s("c", 300), s("d", 300)]);
-    assert_eq!(p.stages[0].total_samples, 1000);
-    // b: 300 of a 10-sample dataset = 30 epochs
-    assert_eq!(p.stages[0].entries.iter().find(|e| e.dataset == "b").unwrap().epochs, Some(30.0));
+    assert_eq!(p.stages[0].totals.total_seen, Some(1000));
+    // b: 300 of a 10-sample dataset = 30 epochs, 10 distinct samples
+    let b = p.stages[0].entries.iter().find(|e| e.dataset == "b").unwrap();
+    assert_eq!((b.count.epochs, b.count.unique), (Some(30.0), Some(10)));
 }
 
 #[test]
@@ -149,7 +162,7 @@ fn composite_splits_by_largest_remainder() {
     assert_eq!(leaves(&p), vec![s("a", 2), s("b", 3)]);
     let a = p.stages[0].leaves.iter().find(|l| l.dataset == "a").unwrap();
     // epochs against a's own size: 2 / 10
-    assert_eq!(a.epochs, Some(0.2));
+    assert_eq!(a.count.epochs, Some(0.2));
     assert_eq!(a.via, vec!["x".to_string()]);
 }
 
@@ -184,10 +197,10 @@ fn reaching_a_leaf_twice_is_a_warning() {
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"},{dataset="a"}"#)]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
     assert_eq!(leaves(&p), vec![s("a", 20)]);
+    let w: Vec<&str> = p.stages[0].warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(
-        p.stages[0].warnings,
-        vec!["`a` is reached 2 times in this stage (`a` and `x → a`); it is probably counted twice"
-            .to_string()]
+        w,
+        vec!["`a` is reached 2 times in this stage (`a` and `x → a`); it is probably counted twice"]
     );
 }
 
@@ -200,13 +213,14 @@ fn unknown_sizes_stay_unknown() {
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a"},{dataset="u"},{dataset="v",samples=10}"#)]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
     let st = &p.stages[0];
-    assert!(!st.complete && !p.complete);
-    assert_eq!(st.total_samples, 40);
+    assert!(!st.totals.complete && !p.totals.complete);
+    assert_eq!((st.totals.total_seen, st.totals.known_seen), (None, 40));
+    assert_eq!((p.totals.total_unique, p.totals.known_unique), (None, 40));
     let u = st.entries.iter().find(|e| e.dataset == "u").unwrap();
-    assert_eq!((u.samples, u.share, u.epochs), (None, None, None));
+    assert_eq!((u.count.seen, u.count.unique, u.count.share, u.count.epochs), (None, None, None, None));
     let v = st.entries.iter().find(|e| e.dataset == "v").unwrap();
-    assert_eq!((v.samples, v.epochs), (Some(10), None));
-    assert_eq!(st.entries.iter().find(|e| e.dataset == "a").unwrap().share, Some(0.75));
+    assert_eq!((v.count.seen, v.count.epochs), (Some(10), None));
+    assert_eq!(st.entries.iter().find(|e| e.dataset == "a").unwrap().count.share, Some(0.75));
 }
 
 #[test]
@@ -233,9 +247,9 @@ fn extends_replaces_a_stage_with_the_same_id() {
     let child = "id = \"r\"\nname = \"R\"\nextends = \"p\"\n[[stage]]\nid = \"ft\"\nkind = \"sft\"\nafter = [\"pt\"]\nmix = [{dataset=\"b\"}]\n";
     let (p, err) = plan_of(&cat, &[parent, child]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
-    let ids: Vec<(&str, &str, u64)> =
-        p.stages.iter().map(|s| (s.id.as_str(), s.defined_in.as_str(), s.total_samples)).collect();
-    assert_eq!(ids, vec![("pt", "p", 2), ("ft", "r", 5)]);
+    let ids: Vec<(&str, &str, Option<u128>)> =
+        p.stages.iter().map(|s| (s.id.as_str(), s.defined_in.as_str(), s.totals.total_seen)).collect();
+    assert_eq!(ids, vec![("pt", "p", Some(2)), ("ft", "r", Some(5))]);
 }
 
 #[test]
@@ -282,8 +296,8 @@ fn sixty_levels_of_shared_diamonds_plan_through_edges_not_paths() {
     let p = p.unwrap_or_else(|| panic!("{err}"));
     assert_eq!(leaves(&p), vec![s("a", 5), s("b", 5)]);
     let a = &p.stages[0].leaves[0];
-    assert_eq!(a.paths, 1u128 << 60);
-    assert!(p.stages[0].warnings[0].starts_with("`a` is reached 1152921504606846976 times"));
+    assert_eq!(a.paths, super::PathCount::Exact(1u128 << 60));
+    assert!(p.stages[0].warnings[0].message.starts_with("`a` is reached 1,152,921,504,606,846,976 times"));
 }
 
 #[test]
@@ -291,10 +305,10 @@ fn sizes_that_overflow_64_bits_are_an_error() {
     // whole children: level n has size 2^n (leaves of 1), so level 64 would
     // need 2^64 = u64::MAX + 1 samples
     let cat = diamonds(64, 1, None);
-    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="a"}"#)]);
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="l64x"}"#)]);
     assert!(p.is_none());
-    assert!(err.contains("error: the size of composite `l64x` overflows 64 bits"), "{err}");
-    assert!(!err.contains("`l63x` overflows"), "{err}");
+    assert!(err.contains("error[overflow]: the size of composite `l64x` does not fit in 64 bits"), "{err}");
+    assert!(!err.contains("`l63x` does not fit"), "{err}");
 }
 
 #[test]
@@ -306,7 +320,12 @@ fn a_stated_size_must_match_the_components() {
     .concat();
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"}"#)]);
     assert!(p.is_none());
-    assert!(err.contains("error: composite `x` states 4 samples but its components add up to 3"), "{err}");
+    assert!(
+        err.contains(
+            "error[composite-mismatch]: composite `x` states 4 samples but its components add up to 3"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -318,8 +337,8 @@ fn an_approx_stated_size_gives_way_to_the_components() {
     ]
     .concat();
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="x"}"#)]);
-    assert!(err.starts_with("warning: composite `x` states 4 samples"), "{err}");
-    assert_eq!(p.expect("plans").stages[0].total_samples, 3);
+    assert!(err.starts_with("warning[composite-mismatch]: composite `x` states 4 samples"), "{err}");
+    assert_eq!(p.expect("plans").stages[0].totals.total_seen, Some(3));
 }
 
 #[test]
@@ -331,9 +350,9 @@ fn a_subset_of_unstated_size_is_unknown_and_the_stated_total_is_kept() {
     let (p, err) = plan_of(&cat, &[&r]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
     let st = &p.stages[0];
-    assert_eq!((st.total_samples, st.complete, st.stated_samples), (10, false, Some(25)));
+    assert_eq!((st.totals.known_unique, st.totals.complete, st.stated_samples), (10, false, Some(25)));
     let b = st.entries.iter().find(|e| e.dataset == "b").unwrap();
-    assert_eq!((b.take.as_str(), b.samples), ("subset", None));
+    assert_eq!((b.take, b.count.unique), ("subset", None));
 }
 
 #[test]
@@ -341,10 +360,8 @@ fn a_complete_stage_that_disagrees_with_its_source_is_flagged() {
     let cat = ds("a", Some(10));
     let (p, err) = plan_of(&cat, &[&recipe("stated_samples = 12", r#"{dataset="a"}"#)]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
-    assert_eq!(
-        p.stages[0].warnings,
-        vec!["the plan counts 10 samples; the stage's source states 12".to_string()]
-    );
+    let w: Vec<&str> = p.stages[0].warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(w, vec!["the plan counts 10 distinct samples; the stage's source states 12"]);
 }
 
 #[test]
@@ -357,10 +374,155 @@ fn a_stated_total_in_words_allows_the_rounding_it_was_written_with() {
         let st = &p.unwrap_or_else(|| panic!("{err}")).stages[0];
         assert_eq!((st.stated_samples, st.stated_as.as_deref()), (Some(1_200_000), Some("1.2M")));
         let expected: Vec<String> = if warned {
-            vec![format!("the plan counts {size} samples; the stage's source states 1200000 as `1.2M`")]
+            vec![format!(
+                "the plan counts {} distinct samples; the stage's source states 1,200,000 as `1.2M`",
+                crate::report::count(size as u128)
+            )]
         } else {
             vec![]
         };
-        assert_eq!(st.warnings, expected, "{size}");
+        let got: Vec<String> = st.warnings.iter().map(|w| w.message.clone()).collect();
+        assert_eq!(got, expected, "{size}");
     }
+}
+
+fn composite(id: &str, samples: Option<u64>, components: &str) -> String {
+    let size = samples.map_or(String::new(), |n| format!("samples = {n}\napprox = true\n"));
+    format!("[[dataset]]\nid = \"{id}\"\nname = \"{id}\"\nstages = [\"sft\"]\n{size}source = \"t\"\ncomponents = [{components}]\n\n")
+}
+
+#[test]
+fn training_epochs_multiply_seen_not_unique() {
+    // a whole (10) in a stage of 3 epochs: unique 10, seen 30; b taken
+    // twice per pass (epochs = 2, size 4): unique 4, seen 8 × 3 = 24
+    let cat = [ds("a", Some(10)), ds("b", Some(4))].concat();
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{dataset=\"a\"},{dataset=\"b\",epochs=2}]\n[stage.training]\nepochs = 3\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let st = &p.unwrap_or_else(|| panic!("{err}")).stages[0];
+    assert_eq!((st.totals.total_unique, st.totals.total_seen), (Some(14), Some(54)));
+    assert!(st.passes_stated && st.passes == 3.0);
+    let b = st.entries.iter().find(|e| e.dataset == "b").unwrap();
+    // seen 24 over a 4-sample dataset: 6 epochs
+    assert_eq!((b.count.unique, b.count.seen, b.count.epochs), (Some(4), Some(24), Some(6.0)));
+}
+
+#[test]
+fn fractional_training_epochs_split_the_rounded_total() {
+    // 1.5 epochs over a (3) and b (3): seen = 1.5 × 6 = 9 exactly, split
+    // 4.5 : 4.5 -> largest remainder, tie to the smaller id -> a 5, b 4
+    let cat = [ds("a", Some(3)), ds("b", Some(3))].concat();
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{dataset=\"a\"},{dataset=\"b\"}]\n[stage.training]\nepochs = 1.5\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 5), s("b", 4)]);
+    assert_eq!(p.stages[0].totals.total_seen, Some(9));
+}
+
+#[test]
+fn a_known_total_over_unknown_parts_is_unattributed() {
+    // d = about 100 samples over u and v of unknown size, plus known w (5):
+    // its 100 cannot be split except w's 5 (5/100 of it): 95 unattributed;
+    // the stage total is known (100 + 20 of a), not complete, and shares
+    // add up to 1 with the unattributed row.
+    let cat = [
+        ds("a", Some(20)),
+        ds("u", None),
+        ds("v", None),
+        ds("w", Some(5)),
+        composite("d", Some(100), r#"{dataset="u"},{dataset="v"},{dataset="w"}"#),
+    ]
+    .concat();
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="d"},{dataset="a"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let st = &p.stages[0];
+    assert_eq!((st.totals.total_unique, st.totals.complete), (Some(120), false));
+    let u = st.unattributed.as_ref().expect("an unattributed row");
+    assert_eq!((u.unique, u.seen), (Some(95), Some(95)));
+    let known: u128 = st.leaves.iter().filter_map(|l| l.count.seen).sum();
+    assert_eq!(known + 95, 120);
+    let shares: f64 = st.leaves.iter().filter_map(|l| l.count.share).sum::<f64>() + u.share.unwrap();
+    assert!((shares - 1.0).abs() < 1e-12);
+    assert_eq!(st.breakdown.by_modality.get("unattributed"), Some(&(95.0 / 120.0)));
+    assert!(codes(&p).contains(&"unattributed"));
+}
+
+#[test]
+fn a_ten_thousand_deep_chain_plans_without_recursion() {
+    // c1 holds the leaf a, every c(k) holds c(k-1) whole: one leaf, one
+    // via chain of 10,000 composites
+    let mut cat = ds("a", Some(7));
+    cat += &composite("c1", None, r#"{dataset="a"}"#);
+    for k in 2..=10_000 {
+        cat += &composite(&format!("c{k}"), None, &format!("{{dataset=\"c{}\"}}", k - 1));
+    }
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="c10000"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(leaves(&p), vec![s("a", 7)]);
+    assert_eq!(p.stages[0].leaves[0].via.len(), 10_000);
+}
+
+#[test]
+fn paths_beyond_2_127_are_said_so() {
+    // 200 diamond levels: 2^199 paths to each leaf
+    let cat = diamonds(200, 1, Some(1));
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="l200x",samples=10}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(p.stages[0].leaves[0].paths, super::PathCount::Over);
+    assert!(p.stages[0].warnings[0].message.contains("is reached more than 2^127 times"));
+}
+
+#[test]
+fn totals_above_64_bits_are_exact() {
+    // three stages of 2^63 − 1 each: 27,670,116,110,564,327,421 in all
+    let cat = ds("a", Some(9_223_372_036_854_775_807));
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"s1\"\nkind = \"sft\"\nmix = [{dataset=\"a\"}]\n[[stage]]\nid = \"s2\"\nkind = \"sft\"\nmix = [{dataset=\"a\"}]\n[[stage]]\nid = \"s3\"\nkind = \"sft\"\nmix = [{dataset=\"a\"}]\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(p.totals.total_seen, Some(27_670_116_110_564_327_421));
+}
+
+#[test]
+fn an_empty_stage_and_an_unused_budget_are_warned_about() {
+    let cat = ds("a", Some(5));
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"e\"\nkind = \"sft\"\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nbudget = 10\nmix = [{dataset=\"a\"}]\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(codes(&p), vec!["empty-stage", "unused-budget"]);
+}
+
+#[test]
+fn a_budget_below_the_entries_is_an_error_even_without_weights() {
+    let cat = ds("a", Some(5));
+    let (p, err) = plan_of(&cat, &[&recipe("budget = 3", r#"{dataset="a"}"#)]);
+    assert!(p.is_none());
+    assert!(
+        err.contains("error[budget-exceeded]: the stage's entries take 5 samples, more than its budget of 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn weights_without_a_budget_state_shares_not_counts() {
+    // 45 : 45 : 10 and no budget: counts unknown, entry shares as stated
+    let cat = [ds("a", Some(1)), ds("b", Some(1)), ds("c", Some(1))].concat();
+    let (p, err) = plan_of(
+        &cat,
+        &[&recipe("", r#"{dataset="a",weight=45},{dataset="b",weight=45},{dataset="c",weight=10}"#)],
+    );
+    let st = &p.unwrap_or_else(|| panic!("{err}")).stages[0];
+    assert_eq!((st.totals.total_seen, st.totals.known_seen), (None, 0));
+    let c = st.entries.iter().find(|e| e.dataset == "c").unwrap();
+    assert_eq!((c.count.seen, c.count.share), (None, Some(0.1)));
+}
+
+#[test]
+fn allow_silences_a_warning_for_one_dataset() {
+    // a is repeated 10 times (more than 5) and b 6 times; allowing
+    // `high-epochs:a` keeps only b's warning
+    let cat = [ds("a", Some(1)), ds("b", Some(1))].concat();
+    let r = "id = \"r\"\nname = \"R\"\nallow = [\"high-epochs:a\"]\n[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{dataset=\"a\",samples=10},{dataset=\"b\",samples=6}]\n";
+    let (p, err) = plan_of(&cat, &[r]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let w: Vec<&str> = p.stages[0].warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(w, vec!["`b` is seen 6.00 times in this stage (more than 5)"]);
 }

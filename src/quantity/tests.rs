@@ -157,3 +157,24 @@ fn a_figure_covers_what_its_rounding_allows() {
     let f = fig("117,238");
     assert!(f.covers(117_238) && !f.covers(117_237) && !f.covers(117_239));
 }
+
+#[test]
+fn degenerate_figures_are_errors_not_panics() {
+    // "0." and 128 zeros: zero, never a division by 10^128
+    let zeros = format!("0.{}", "0".repeat(128));
+    assert!(matches!(read(&zeros), Ok(Reading::One(Figure { value: 0, .. }))));
+    // 60 digits: too large, an error
+    assert!(read(&"9".repeat(60)).is_err());
+    // leading zeros do not overflow the parser
+    assert!(matches!(read(&format!("{}7", "0".repeat(60))), Ok(Reading::One(Figure { value: 7, .. }))));
+}
+
+#[test]
+fn a_negative_size_is_an_error() {
+    for t in ["-1000", "−5", " - 3k", "about -2M"] {
+        let e = read(t).unwrap_err();
+        assert_eq!(e.kind, QuantityErrorKind::Negative, "{t}");
+    }
+    // a hyphen between words is not a minus: "GPT-4", "Top-5 100k"
+    assert!(matches!(read("Top-5 100k"), Ok(Reading::One(Figure { value: 100_000, .. }))));
+}

@@ -212,11 +212,14 @@ impl Recipes {
             return;
         }
         diags.push(
-            Diagnostic::note(codes::OVERLAY_REPLACES, format!("`{}` replaces the recipe of the same id", recipe.id))
-                .at(Some(recipe.loc.clone()))
-                .label("this recipe is used")
-                .related(Some(prev.loc.clone()), "instead of this one")
-                .about(subject),
+            Diagnostic::note(
+                codes::OVERLAY_REPLACES,
+                format!("`{}` replaces the recipe of the same id", recipe.id),
+            )
+            .at(Some(recipe.loc.clone()))
+            .label("this recipe is used")
+            .related(Some(prev.loc.clone()), "instead of this one")
+            .about(subject),
         );
         self.recipes[ix.ix()] = recipe;
         self.layer[ix.ix()] = layer;
@@ -346,7 +349,8 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
 
 fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Diagnostics) -> Stage {
     let include = raw.include.as_ref().and_then(|inc| parse_stage_ref(file, inc, diags));
-    let budget = positive(file, "budget", &raw.budget, diags).zip(raw.budget.as_ref().map(|b| loc_of(file, b)));
+    let budget =
+        positive(file, "budget", &raw.budget, diags).zip(raw.budget.as_ref().map(|b| loc_of(file, b)));
     let stated = raw.stated_samples.as_ref().and_then(|s| stated(file, s, diags));
     let (training, passes) = match raw.training {
         Some(t) => {
@@ -386,7 +390,11 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
 }
 
 /// `[stage.training]` checked: numbers finite and positive.
-fn training(file: FileId, raw: Spanned<RawTraining>, diags: &mut Diagnostics) -> (Training, Option<(Dec, Loc)>) {
+fn training(
+    file: FileId,
+    raw: Spanned<RawTraining>,
+    diags: &mut Diagnostics,
+) -> (Training, Option<(Dec, Loc)>) {
     let raw = raw.into_inner();
     let mut number = |field: &str, v: &Option<Spanned<Number>>| -> Option<(f64, Loc)> {
         let v = v.as_ref()?;
@@ -461,7 +469,13 @@ fn parse_stage_ref(file: FileId, raw: &Spanned<String>, diags: &mut Diagnostics)
     }
 }
 
-fn convert_entry(file: FileId, raw: RawEntry, at: Loc, catalog: &Catalog, diags: &mut Diagnostics) -> Option<Entry> {
+fn convert_entry(
+    file: FileId,
+    raw: RawEntry,
+    at: Loc,
+    catalog: &Catalog,
+    diags: &mut Diagnostics,
+) -> Option<Entry> {
     let before = diags.error_count();
     let given: Vec<(&str, Loc)> = [
         ("samples", raw.samples.as_ref().map(|s| loc_of(file, s))),
@@ -513,7 +527,13 @@ fn convert_entry(file: FileId, raw: RawEntry, at: Loc, catalog: &Catalog, diags:
 }
 
 /// A positive finite number as the exact decimal the user wrote.
-fn ratio(file: FileId, field: &str, value: &Spanned<Number>, diags: &mut Diagnostics, at_most_one: bool) -> Option<Dec> {
+fn ratio(
+    file: FileId,
+    field: &str,
+    value: &Spanned<Number>,
+    diags: &mut Diagnostics,
+    at_most_one: bool,
+) -> Option<Dec> {
     let v = value.get_ref().0;
     let problem = if !v.is_finite() {
         Some(format!("`{field}` must be a finite number"))

@@ -1,8 +1,8 @@
 //! The recipe file exactly as written: raw serde types, every key known.
 
 use crate::id::Id;
-use crate::schema::{Count, Number};
 pub use crate::schema::CountOrText;
+use crate::schema::{Count, Number};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 

@@ -146,7 +146,9 @@ pub fn compare(plans: &[Plan], catalog: &Catalog, level: Level, kind: Option<Sta
         sources_memo
             .entry(id.to_string())
             .or_insert_with(|| {
-                catalog.lookup(id).map_or_else(|| id.to_string(), |ix| catalog.get(catalog.source_of(ix)).id.to_string())
+                catalog
+                    .lookup(id)
+                    .map_or_else(|| id.to_string(), |ix| catalog.get(catalog.source_of(ix)).id.to_string())
             })
             .clone()
     };
@@ -177,8 +179,7 @@ pub fn compare(plans: &[Plan], catalog: &Catalog, level: Level, kind: Option<Sta
         for (ds, seen, _) in &s.items {
             let src = source_of(ds);
             let media = media_of(ds);
-            let mut targets: Vec<(&mut BTreeMap<String, Vec<Cell>>, String)> =
-                vec![(&mut by_id, ds.clone())];
+            let mut targets: Vec<(&mut BTreeMap<String, Vec<Cell>>, String)> = vec![(&mut by_id, ds.clone())];
             targets.push((&mut by_source, src));
             for (map, key) in targets {
                 add(map, key, i, n, ds, *seen, known);
@@ -232,11 +233,11 @@ fn side(plan: &Plan, level: Level, kind: Option<StageKind>) -> Side<'_> {
     for s in &stages {
         totals.add(&s.totals);
         match level {
-            Level::Entry => {
-                items.extend(s.entries.iter().map(|e| (e.dataset.clone(), e.count.seen, e.modalities.clone())))
-            }
+            Level::Entry => items
+                .extend(s.entries.iter().map(|e| (e.dataset.clone(), e.count.seen, e.modalities.clone()))),
             Level::Leaf => {
-                items.extend(s.leaves.iter().map(|l| (l.dataset.clone(), l.count.seen, l.modalities.clone())));
+                items
+                    .extend(s.leaves.iter().map(|l| (l.dataset.clone(), l.count.seen, l.modalities.clone())));
                 if let Some(u) = &s.unattributed {
                     items.push((crate::report::csv::UNATTRIBUTED.to_string(), u.seen, vec![]));
                 }
@@ -246,7 +247,15 @@ fn side(plan: &Plan, level: Level, kind: Option<StageKind>) -> Side<'_> {
     Side { plan, stages, totals, items }
 }
 
-fn add(map: &mut BTreeMap<String, Vec<Cell>>, key: String, i: usize, n: usize, ds: &str, seen: Option<u128>, total: Option<u128>) {
+fn add(
+    map: &mut BTreeMap<String, Vec<Cell>>,
+    key: String,
+    i: usize,
+    n: usize,
+    ds: &str,
+    seen: Option<u128>,
+    total: Option<u128>,
+) {
     let row = map.entry(key).or_insert_with(|| vec![Cell::default(); n]);
     let c = &mut row[i];
     c.seen = match (c.used, c.seen, seen) {
@@ -310,7 +319,12 @@ fn pair(sides: &[Side], a: usize, b: usize, rows: &[Row], sources: &[Row], media
             .filter(|r| r.cells[a].used && r.cells[b].used)
             .map(|r| {
                 let (sa, sb) = (r.cells[a].share, r.cells[b].share);
-                ShareDiff { source: r.key.clone(), share_a: sa, share_b: sb, difference: sa.zip(sb).map(|(x, y)| y - x) }
+                ShareDiff {
+                    source: r.key.clone(),
+                    share_a: sa,
+                    share_b: sb,
+                    difference: sa.zip(sb).map(|(x, y)| y - x),
+                }
             })
             .collect(),
     }
@@ -340,7 +354,9 @@ fn facts(sides: &[Side]) -> Vec<FactRow> {
                 let parts: Vec<String> = s
                     .stages
                     .iter()
-                    .filter_map(|st| f(st).map(|v| if s.stages.len() > 1 { format!("{}: {v}", st.id) } else { v }))
+                    .filter_map(|st| {
+                        f(st).map(|v| if s.stages.len() > 1 { format!("{}: {v}", st.id) } else { v })
+                    })
                     .collect();
                 (!parts.is_empty()).then(|| parts.join("; "))
             })
@@ -348,7 +364,9 @@ fn facts(sides: &[Side]) -> Vec<FactRow> {
     };
     push("stages", stage_fact(&|st| Some(st.kind.as_str().to_string())));
     push("trainable", stage_fact(&|st| (!st.trainable.is_empty()).then(|| st.trainable.join(", "))));
-    let t = |f: fn(&crate::recipe::schema::Training) -> Option<String>| move |st: &StagePlan| st.training.as_ref().and_then(f);
+    let t = |f: fn(&crate::recipe::schema::Training) -> Option<String>| {
+        move |st: &StagePlan| st.training.as_ref().and_then(f)
+    };
     push("global batch", stage_fact(&t(|t| t.global_batch.map(|v| count(u128::from(v))))));
     push("learning rate", stage_fact(&t(|t| t.learning_rate.map(|v| v.to_string()))));
     push("epochs", stage_fact(&t(|t| t.epochs.map(super::trim_float))));
@@ -463,7 +481,11 @@ fn text(c: &Comparison, md: bool) -> String {
         let rows = c
             .facts
             .iter()
-            .map(|f| std::iter::once(f.fact.clone()).chain(f.values.iter().map(|v| v.clone().unwrap_or_default())).collect())
+            .map(|f| {
+                std::iter::once(f.fact.clone())
+                    .chain(f.values.iter().map(|v| v.clone().unwrap_or_default()))
+                    .collect()
+            })
             .collect();
         out.push_str(&table(md, &header, rows, &[]));
     }
@@ -478,7 +500,10 @@ fn text(c: &Comparison, md: bool) -> String {
             .map(|u| vec![u.dataset.clone(), u.recipes.len().to_string(), u.recipes.join(", ")])
             .collect();
         out.push_str(&table(md, &["dataset", "recipes", "used by"], rows, &[1]));
-        let _ = writeln!(out, "\nThe dataset, source and media matrices are in `--format csv` and `--format json`.");
+        let _ = writeln!(
+            out,
+            "\nThe dataset, source and media matrices are in `--format csv` and `--format json`."
+        );
         return out;
     }
     if c.pairs.len() == 1 {
@@ -488,7 +513,12 @@ fn text(c: &Comparison, md: bool) -> String {
     out.push_str(&matrix(c, &c.sources, md, "source"));
     let _ = writeln!(out, "\n{h}By modality\n");
     for r in &c.recipes {
-        let _ = writeln!(out, "{}{r}: {}", if md { "- " } else { "" }, c.by_modality.get(r).map_or(String::new(), super::shares_line));
+        let _ = writeln!(
+            out,
+            "{}{r}: {}",
+            if md { "- " } else { "" },
+            c.by_modality.get(r).map_or(String::new(), super::shares_line)
+        );
     }
     out
 }
@@ -496,9 +526,8 @@ fn text(c: &Comparison, md: bool) -> String {
 fn pair_text(c: &Comparison, p: &Pair, md: bool) -> String {
     let h = if md { "## " } else { "" };
     let mut out = String::new();
-    let share_of = |rows: &[Row], key: &str, i: usize| {
-        rows.iter().find(|r| r.key == key).and_then(|r| r.cells[i].share)
-    };
+    let share_of =
+        |rows: &[Row], key: &str, i: usize| rows.iter().find(|r| r.key == key).and_then(|r| r.cells[i].share);
     let (ia, ib) = (0, 1);
     for (name, list, i) in [(&p.a, &p.only_in_a, ia), (&p.b, &p.only_in_b, ib)] {
         let _ = writeln!(out, "\n{h}Only in {name} ({})\n", list.len());
@@ -582,7 +611,15 @@ fn similarity(c: &Comparison, md: bool, wide: bool) -> String {
     let mut out = format!("\n{h}{title}\n\n");
     out.push_str(&table(
         md,
-        &["recipe", "recipe", "datasets shared · jaccard", "same data", "sources shared · jaccard", "same data (sources)", "media shared · jaccard"],
+        &[
+            "recipe",
+            "recipe",
+            "datasets shared · jaccard",
+            "same data",
+            "sources shared · jaccard",
+            "same data (sources)",
+            "media shared · jaccard",
+        ],
         rows,
         &[2, 3, 4, 5, 6],
     ));

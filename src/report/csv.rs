@@ -1,6 +1,7 @@
 //! The long CSV format: one row per (recipe, stage, level, dataset).
 
 use crate::plan::{Counted, Plan, StagePlan};
+
 use serde::Serialize;
 
 /// One row; the field order is the header of the CSV.
@@ -43,6 +44,20 @@ struct Ctx<'a> {
     order: usize,
 }
 
+/// Shares as text with 6 decimals that add up to exactly 1: millionths
+/// split over the parts by largest remainder (unknown parts get none).
+pub fn exact_shares(seen: &[Option<u128>]) -> Vec<Option<String>> {
+    let weights: Vec<u128> = seen.iter().map(|s| s.unwrap_or(0)).collect();
+    if weights.iter().all(|&w| w == 0) {
+        return seen.iter().map(|s| s.map(|_| "0.000000".to_string())).collect();
+    }
+    let micro = crate::num::apportion_weights(1_000_000, &weights, |a, b| a.cmp(&b));
+    seen.iter()
+        .zip(micro)
+        .map(|(s, m)| s.map(|_| format!("{}.{:06}", m / 1_000_000, m % 1_000_000)))
+        .collect()
+}
+
 impl<'a> Ctx<'a> {
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -54,10 +69,10 @@ impl<'a> Ctx<'a> {
         take: &'a str,
         amount: &'a str,
         c: &Counted,
+        shares: (Option<String>, Option<String>),
         modalities: &[String],
         languages: &[String],
     ) -> Row<'a> {
-        let known = self.plan.totals.known_seen;
         Row {
             recipe: &self.plan.recipe.id,
             stage: &self.stage.id,
@@ -74,8 +89,8 @@ impl<'a> Ctx<'a> {
             seen: c.seen,
             approx: c.approx,
             epochs: fixed(c.epochs, 4),
-            share_of_stage: fixed(c.share, 6),
-            share_of_recipe: fixed(c.seen.filter(|_| known > 0).map(|s| s as f64 / known as f64), 6),
+            share_of_stage: shares.0,
+            share_of_recipe: shares.1,
             modalities: modalities.join(";"),
             languages: languages.join(";"),
         }
@@ -87,17 +102,71 @@ impl<'a> Ctx<'a> {
 pub fn rows(plans: &[Plan]) -> Vec<Row<'_>> {
     let mut out = Vec::new();
     for plan in plans {
+        let entry_seen: Vec<Vec<Option<u128>>> =
+            plan.stages.iter().map(|s| s.entries.iter().map(|e| e.count.seen).collect()).collect();
+        let leaf_seen: Vec<Vec<Option<u128>>> = plan
+            .stages
+            .iter()
+            .map(|s| {
+                s.leaves.iter().map(|l| l.count.seen).chain(s.unattributed.as_ref().map(|u| u.seen)).collect()
+            })
+            .collect();
+        // Shares of the recipe: over all its stages at once.
+        let of_recipe = |per: &[Vec<Option<u128>>]| -> Vec<Vec<Option<String>>> {
+            let flat: Vec<Option<u128>> = per.iter().flatten().copied().collect();
+            let mut shares = exact_shares(&flat).into_iter();
+            per.iter().map(|v| shares.by_ref().take(v.len()).collect()).collect()
+        };
+        let (entry_recipe, leaf_recipe) = (of_recipe(&entry_seen), of_recipe(&leaf_seen));
         for (i, stage) in plan.stages.iter().enumerate() {
             let cx = Ctx { plan, stage, order: i + 1 };
+            let mut shares = exact_shares(&entry_seen[i]).into_iter().zip(entry_recipe[i].iter().cloned());
             for e in &stage.entries {
                 let via = e.from.clone().unwrap_or_default();
-                out.push(cx.row("entry", &e.dataset, &e.name, via, e.take, &e.amount, &e.count, &e.modalities, &e.languages));
+                let sh = shares.next().unwrap_or_default();
+                out.push(cx.row(
+                    "entry",
+                    &e.dataset,
+                    &e.name,
+                    via,
+                    e.take,
+                    &e.amount,
+                    &e.count,
+                    sh,
+                    &e.modalities,
+                    &e.languages,
+                ));
             }
+            let mut shares = exact_shares(&leaf_seen[i]).into_iter().zip(leaf_recipe[i].iter().cloned());
             for l in &stage.leaves {
-                out.push(cx.row("leaf", &l.dataset, &l.name, l.via.join(";"), "", "", &l.count, &l.modalities, &l.languages));
+                let sh = shares.next().unwrap_or_default();
+                out.push(cx.row(
+                    "leaf",
+                    &l.dataset,
+                    &l.name,
+                    l.via.join(";"),
+                    "",
+                    "",
+                    &l.count,
+                    sh,
+                    &l.modalities,
+                    &l.languages,
+                ));
             }
             if let Some(u) = &stage.unattributed {
-                out.push(cx.row("leaf", UNATTRIBUTED, "samples credited to no leaf dataset", String::new(), "", "", u, &[], &[]));
+                let sh = shares.next().unwrap_or_default();
+                out.push(cx.row(
+                    "leaf",
+                    UNATTRIBUTED,
+                    "samples credited to no leaf dataset",
+                    String::new(),
+                    "",
+                    "",
+                    u,
+                    sh,
+                    &[],
+                    &[],
+                ));
             }
         }
     }

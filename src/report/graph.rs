@@ -53,7 +53,14 @@ pub fn build(planner: &Planner, recipe: RecipeIx) -> Graph {
     let mut edges: BTreeSet<Edge> = BTreeSet::new();
     let stage_id = |k: StageKey| format!("stage:{}", planner.resolved.stage_name(k));
     let root = format!("recipe:{rid}");
-    nodes.insert(Node { id: root.clone(), kind: "recipe", label: rid.clone(), order: None, samples: None, composite: false });
+    nodes.insert(Node {
+        id: root.clone(),
+        kind: "recipe",
+        label: rid.clone(),
+        order: None,
+        samples: None,
+        composite: false,
+    });
     let mut stage_work: Vec<StageKey> = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         let st = planner.resolved.stage(*k);
@@ -62,7 +69,14 @@ pub fn build(planner: &Planner, recipe: RecipeIx) -> Graph {
         } else {
             format!("{} ({}, from {})", st.id, st.kind.as_str(), planner.recipe_id(k.recipe))
         };
-        nodes.insert(Node { id: stage_id(*k), kind: "stage", label, order: Some(i + 1), samples: None, composite: false });
+        nodes.insert(Node {
+            id: stage_id(*k),
+            kind: "stage",
+            label,
+            order: Some(i + 1),
+            samples: None,
+            composite: false,
+        });
         if i == 0 {
             edges.insert(Edge { from: root.clone(), to: stage_id(*k), kind: "then" });
         } else {
@@ -93,7 +107,11 @@ pub fn build(planner: &Planner, recipe: RecipeIx) -> Graph {
             stage_work.push(t);
         }
         for e in &st.mix {
-            edges.insert(Edge { from: stage_id(k), to: format!("dataset:{}", catalog.get(e.dataset).id), kind: "uses" });
+            edges.insert(Edge {
+                from: stage_id(k),
+                to: format!("dataset:{}", catalog.get(e.dataset).id),
+                kind: "uses",
+            });
             datasets.push(e.dataset);
         }
     }
@@ -110,7 +128,11 @@ pub fn build(planner: &Planner, recipe: RecipeIx) -> Graph {
         });
         for c in ds.components.iter().flatten() {
             if let Some(ch) = c.child {
-                edges.insert(Edge { from: format!("dataset:{}", ds.id), to: format!("dataset:{}", catalog.get(ch).id), kind: "contains" });
+                edges.insert(Edge {
+                    from: format!("dataset:{}", ds.id),
+                    to: format!("dataset:{}", catalog.get(ch).id),
+                    kind: "contains",
+                });
             }
         }
     }
@@ -154,7 +176,14 @@ fn dot(g: &Graph) -> String {
             "includes" => "style=dashed",
             _ => "",
         };
-        let _ = writeln!(out, "    {:?} -> {:?} [label={:?}{}{style}];", e.from, e.to, e.kind, if style.is_empty() { "" } else { ", " });
+        let _ = writeln!(
+            out,
+            "    {:?} -> {:?} [label={:?}{}{style}];",
+            e.from,
+            e.to,
+            e.kind,
+            if style.is_empty() { "" } else { ", " }
+        );
     }
     let _ = writeln!(out, "}}");
     out

@@ -32,7 +32,11 @@ pub fn recipe_lines(plans: &[Plan]) -> Vec<RecipeLine> {
             stages: p
                 .stages
                 .iter()
-                .map(|s| StageLine { id: s.id.clone(), kind: s.kind.as_str().into(), totals: s.totals.clone() })
+                .map(|s| StageLine {
+                    id: s.id.clone(),
+                    kind: s.kind.as_str().into(),
+                    totals: s.totals.clone(),
+                })
                 .collect(),
             totals: p.totals.clone(),
         })
@@ -93,8 +97,15 @@ pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
             let rows = lines
                 .iter()
                 .map(|l| {
-                    let stages: Vec<String> = l.stages.iter().map(|s| format!("{} {}", s.id, pair(&s.totals))).collect();
-                    vec![l.id.clone(), l.name.clone(), stages.join(" → "), total(l.totals.total_unique, l.totals.known_unique), total(l.totals.total_seen, l.totals.known_seen)]
+                    let stages: Vec<String> =
+                        l.stages.iter().map(|s| format!("{} {}", s.id, pair(&s.totals))).collect();
+                    vec![
+                        l.id.clone(),
+                        l.name.clone(),
+                        stages.join(" → "),
+                        total(l.totals.total_unique, l.totals.known_unique),
+                        total(l.totals.total_seen, l.totals.known_seen),
+                    ]
                 })
                 .collect();
             let mut out = table(
@@ -103,8 +114,10 @@ pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
                 rows,
                 &[3, 4],
             );
-            out.push_str("
-unique: distinct samples of one pass; seen: what the model trains on (× epochs).\n");
+            out.push_str(
+                "
+unique: distinct samples of one pass; seen: what the model trains on (× epochs).\n",
+            );
             out
         }
     }
@@ -180,7 +193,6 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
     }
 }
 
-
 /// One dataset with every field, and a composite's split to leaves.
 #[derive(Debug, Serialize)]
 pub struct Shown<'a> {
@@ -215,7 +227,7 @@ pub fn show(s: &Shown, catalog: &Catalog, format: Format) -> String {
         Format::Csv => {
             let mut w = ::csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(["dataset", "field", "value"]);
-            for (k, v) in fields(s, catalog) {
+            for (k, v) in fields(s, catalog, true) {
                 let _ = w.write_record([d.id.as_str(), k.as_str(), v.as_str()]);
             }
             for l in &s.leaves {
@@ -234,8 +246,9 @@ pub fn show(s: &Shown, catalog: &Catalog, format: Format) -> String {
 }
 
 /// Every field that has a value, as (name, text).
-fn fields(s: &Shown, catalog: &Catalog) -> Vec<(String, String)> {
+fn fields(s: &Shown, catalog: &Catalog, plain: bool) -> Vec<(String, String)> {
     let d = s.dataset;
+    let count = |n: u128| if plain { n.to_string() } else { count(n) };
     let mut out: Vec<(String, String)> = Vec::new();
     let mut field = |k: &str, v: String| {
         if !v.is_empty() {
@@ -249,7 +262,7 @@ fn fields(s: &Shown, catalog: &Catalog) -> Vec<(String, String)> {
     field("languages", join(&d.languages));
     field("tasks", d.tasks.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "));
     let samples = match s.effective_samples {
-        Some(n) if d.approx => format!("about {}", count(u128::from(n))),
+        Some(n) if d.approx && !plain => format!("about {}", count(u128::from(n))),
         Some(n) => count(u128::from(n)),
         None => "unknown".into(),
     };
@@ -291,7 +304,7 @@ fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}{} ({})", if md { "# " } else { "" }, d.name, d.id);
     let _ = writeln!(out);
-    for (k, v) in fields(s, catalog) {
+    for (k, v) in fields(s, catalog, false) {
         if md {
             let _ = writeln!(out, "- **{k}**: {v}");
         } else {
@@ -305,7 +318,10 @@ fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
                 let whole = c.child.and_then(|ch| catalog.get(ch).samples);
                 vec![
                     c.dataset.clone(),
-                    c.samples.map_or_else(|| format!("whole ({})", opt_count(whole.map(u128::from))), |n| count(u128::from(n))),
+                    c.samples.map_or_else(
+                        || format!("whole ({})", opt_count(whole.map(u128::from))),
+                        |n| count(u128::from(n)),
+                    ),
                 ]
             })
             .collect();

@@ -78,7 +78,8 @@ fn lines(out: &mut String, lines: &[String], md: bool) {
 fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
     let h = if md { "## " } else { "" };
     let after = if s.after.is_empty() { String::new() } else { format!(", after {}", s.after.join(", ")) };
-    let inherited = if s.defined_in == recipe { String::new() } else { format!(", inherited from {}", s.defined_in) };
+    let inherited =
+        if s.defined_in == recipe { String::new() } else { format!(", inherited from {}", s.defined_in) };
     let _ = writeln!(out, "{h}Stage `{}` ({}{after}{inherited})", s.id, s.kind.as_str());
     let _ = writeln!(out);
     let passes = if s.passes_stated {
@@ -139,8 +140,15 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
         })
         .collect();
     let _ = writeln!(out, "\nentries (as the recipe writes them):\n");
-    out.push_str(&table(md, &["dataset", "amount", "unique", "seen", "epochs", "share"], rows, &[2, 3, 4, 5]));
-    let composite = s.leaves.len() != s.entries.len() || s.leaves.iter().any(|l| !l.via.is_empty()) || s.unattributed.is_some();
+    out.push_str(&table(
+        md,
+        &["dataset", "amount", "unique", "seen", "epochs", "share"],
+        rows,
+        &[2, 3, 4, 5],
+    ));
+    let composite = s.leaves.len() != s.entries.len()
+        || s.leaves.iter().any(|l| !l.via.is_empty())
+        || s.unattributed.is_some();
     let batch = s.leaves.iter().any(|l| l.batch.is_some());
     if composite || batch {
         let mut header = vec!["leaf dataset", "unique", "seen", "epochs", "share", "via"];

@@ -7,7 +7,7 @@ fn run(md: &str) -> (Imported, String) {
     let cat = "[[dataset]]\nid = \"coco\"\nname = \"COCO\"\naliases = [\"MS-COCO\"]\nstages = [\"pretrain\"]\nsource = \"test\"\n";
     let inputs = Inputs::from_strs(&[("c.toml", cat)], &[]);
     let mut sources = Sources::default();
-    let file = sources.add("list.md", md);
+    let file = sources.add("list.md", md.to_string());
     let mut diags = Diagnostics::default();
     let imported = import(file, &sources, &inputs.catalog, &mut diags);
     (imported, diags.render(&sources))
@@ -43,9 +43,9 @@ fn a_table_row_becomes_a_draft() {
     assert_eq!(d.links.hf.as_deref(), Some("openbmb/RLHF-V-Dataset"));
     assert_eq!(d.comments, ["used by: MiniCPM-V 2.0"]);
     // one warning, for the two-figure cell of `Mixed` (line 7, column 30: `| Mixed | - | Image, Video | ` is 29 characters)
-    assert!(warnings.starts_with("warning: `Mixed`: 2 figures in one size cell"), "{warnings}");
+    assert!(warnings.starts_with("warning[import-size]: `Mixed`: 2 figures in one size cell"), "{warnings}");
     assert!(warnings.contains("list.md:7:30"), "{warnings}");
-    assert_eq!(warnings.matches("warning:").count(), 1, "{warnings}");
+    assert_eq!(warnings.matches("warning[").count(), 1, "{warnings}");
 }
 
 #[test]
