@@ -2,12 +2,14 @@
 //!
 //! The TOML files are read, checked and converted here, with the same code
 //! the binary uses for a user's files (the modules below are the library's
-//! own sources), and written as one compact binary blob (postcard) that the
-//! binary reads at start-up without parsing TOML. A problem in the built-in
+//! own sources), and written as one compact blob (`src/builtin.rs`) that the binary
+//! reads at start-up without parsing TOML. A problem in the built-in
 //! data fails the build with the usual located message. The TOML text is
 //! kept too, only to quote lines in messages.
 #![allow(dead_code, unused_imports, clippy::all)]
 
+#[path = "src/builtin.rs"]
+mod builtin;
 #[path = "src/catalog/mod.rs"]
 mod catalog;
 #[path = "src/diag/mod.rs"]
@@ -68,9 +70,7 @@ fn main() {
         eprintln!("{}", shown.render(&sources));
         panic!("the built-in catalog and recipes have {} problem(s); see above", shown.len());
     }
-    let blob = recipe::Builtin { datasets: catalog.into_parts(), recipes: recipes.into_recipes() };
-    let bytes = postcard::to_allocvec(&blob).expect("the built-in data serializes");
-    std::fs::write(out_dir.join("builtin.bin"), bytes).expect("write builtin.bin");
+    std::fs::write(out_dir.join("builtin.bin"), builtin::encode(&catalog, recipes)).expect("write builtin.bin");
     let mut out = String::new();
     for (konst, dir, files) in [("CATALOG", "catalog", &catalog_files), ("RECIPES", "recipes", &recipe_files)] {
         let _ = writeln!(out, "pub static {konst}: &[(&str, &str)] = &[");

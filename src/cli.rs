@@ -500,7 +500,7 @@ impl Session<'_> {
         }
         self.planner.find(arg).map_err(|d| {
             let mut stderr = d.render(&self.inputs.sources);
-            if self.inputs.recipes.len() > 0 {
+            if !self.inputs.recipes.is_empty() {
                 stderr.push_str("note: `mixplan recipes` lists the recipes");
                 if !arg.contains(['/', '.']) {
                     stderr.push_str(

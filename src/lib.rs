@@ -14,6 +14,7 @@
 //!
 //! [`cli`] ties them to the command line.
 
+pub mod builtin;
 pub mod catalog;
 pub mod cli;
 pub mod diag;

@@ -17,8 +17,11 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
 
-/// The built-in files: (name, text) of every catalog and recipe file.
-pub fn builtin_files() -> (&'static [(&'static str, &'static str)], &'static [(&'static str, &'static str)]) {
+/// Files as (name, text).
+pub type Files = &'static [(&'static str, &'static str)];
+
+/// The built-in files: every catalog file, then every recipe file.
+pub fn builtin_files() -> (Files, Files) {
     (builtin::CATALOG, builtin::RECIPES)
 }
 
@@ -118,9 +121,9 @@ impl Inputs {
             let file = self.sources.add_from(*name, *text, Origin::Builtin);
             self.recipe_files.insert(file);
         }
-        let blob: crate::recipe::Builtin = postcard::from_bytes(builtin::BLOB).expect("the build wrote a valid blob");
-        self.catalog = Catalog::from_parts(blob.datasets);
-        for r in blob.recipes {
+        let (catalog, recipes) = crate::builtin::decode(builtin::BLOB);
+        self.catalog = catalog;
+        for r in recipes {
             self.recipes.push(r, 0);
         }
     }

@@ -26,7 +26,7 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
         let field = field.split(',').next().unwrap_or(field).trim();
         let expected = first.split_once("expected ").map(|(_, e)| e.to_string());
         let help = expected.map_or("check the spelling; the format is in the README".to_string(), |e| {
-            format!("the keys here are {}", e.replace('`', "`"))
+            format!("the keys here are {e}")
         });
         (codes::UNKNOWN_KEY, format!("unknown key {field}"), Some(help))
     } else if let Some(field) = first.strip_prefix("missing field ") {

@@ -237,7 +237,8 @@ fn thousands_group(bytes: &[u8], comma: usize) -> bool {
 /// The digits times 10^exp; with a negative `exp` the dropped digits are
 /// zeros (checked by the caller), so they are cut off, never divided away.
 fn scale(digits: &str, exp: i32) -> Option<u64> {
-    let kept = if exp < 0 { &digits[..digits.len().saturating_sub(exp.unsigned_abs() as usize)] } else { digits };
+    let kept =
+        if exp < 0 { &digits[..digits.len().saturating_sub(exp.unsigned_abs() as usize)] } else { digits };
     let kept = kept.trim_start_matches('0');
     if kept.is_empty() {
         return Some(0);

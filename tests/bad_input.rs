@@ -16,8 +16,15 @@ use assert_cmd::Command;
 use std::path::Path;
 use std::time::Duration;
 
-const DEFAULT_ARGS: &[&str] =
-    &["--no-builtin", "--catalog", "tests/fixtures/catalog", "--recipes", "tests/fixtures/recipes", "check", "{dir}"];
+const DEFAULT_ARGS: &[&str] = &[
+    "--no-builtin",
+    "--catalog",
+    "tests/fixtures/catalog",
+    "--recipes",
+    "tests/fixtures/recipes",
+    "check",
+    "{dir}",
+];
 
 fn run(dir: &Path) -> (i32, String, String) {
     let rel = dir.strip_prefix(env!("CARGO_MANIFEST_DIR")).expect("inside the package").display().to_string();
@@ -42,7 +49,8 @@ fn run(dir: &Path) -> (i32, String, String) {
 #[test]
 fn every_bad_fixture_fails_with_its_exact_message() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).expect("tests/bad").map(|e| e.expect("entry").path()).collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).expect("tests/bad").map(|e| e.expect("entry").path()).collect();
     dirs.sort();
     assert!(dirs.len() >= 150, "only {} bad-input fixtures", dirs.len());
     let bless = std::env::var_os("BLESS").is_some();

@@ -58,14 +58,14 @@ fn the_sft_and_preference_list_gives_sized_drafts() {
 #[test]
 fn cells_with_several_figures_are_kept_verbatim_and_warned_about() {
     let (out, err, _) = import("004_5d2ad158fdc6e8a1.md");
-    let warned: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warned: Vec<&str> = err.lines().filter(|l| l.starts_with("warning[import-size]:")).collect();
     assert_eq!(
         warned,
         [
-            "warning: `RefGPT`: 2 figures in one size cell; the cell is kept in `reported` only",
-            "warning: `Chinese medical dialogue data`: 7 figures in one size cell; the cell is kept in `reported` only",
-            "warning: `ShareChat`: 2 figures in one size cell; the cell is kept in `reported` only",
-            "warning: `UltraFeedback`: 2 figures in one size cell; the cell is kept in `reported` only",
+            "warning[import-size]: `RefGPT`: 2 figures in one size cell; the cell is kept in `reported` only",
+            "warning[import-size]: `Chinese medical dialogue data`: 7 figures in one size cell; the cell is kept in `reported` only",
+            "warning[import-size]: `ShareChat`: 2 figures in one size cell; the cell is kept in `reported` only",
+            "warning[import-size]: `UltraFeedback`: 2 figures in one size cell; the cell is kept in `reported` only",
         ]
     );
     assert!(err.contains("--> tests/fixtures/seeds/004_5d2ad158fdc6e8a1.md:71:30"), "{err}");

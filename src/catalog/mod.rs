@@ -93,6 +93,11 @@ pub struct Locs {
     pub image_sources_ix: Vec<DsId>,
 }
 
+/// A dataset with what JSON output leaves out kept apart, as the built-in
+/// blob holds it: the entry, where its parts are written, and per component
+/// (its location, its dataset name's location, the child it resolved to).
+pub type DatasetParts = (Dataset, Locs, Vec<(Loc, Loc, Option<DsId>)>);
+
 /// One part of a composite: `samples` of the child (the whole child if absent).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Component {
@@ -118,10 +123,46 @@ impl Dataset {
     }
 }
 
+/// A dataset, or the bytes it is decoded from on first use (built-in data:
+/// a command decodes only the datasets it touches).
+#[derive(Debug)]
+struct Slot {
+    cell: std::sync::OnceLock<Dataset>,
+    raw: &'static [u8],
+}
+
+impl Slot {
+    fn new(ds: Dataset) -> Slot {
+        Slot { cell: std::sync::OnceLock::from(ds), raw: &[] }
+    }
+
+    fn get(&self) -> &Dataset {
+        self.cell.get_or_init(|| decode(self.raw))
+    }
+
+    fn get_mut(&mut self) -> &mut Dataset {
+        self.get();
+        self.cell.get_mut().expect("decoded just above")
+    }
+}
+
+/// A built-in dataset from its bytes (written by the build, so they decode).
+fn decode(raw: &[u8]) -> Dataset {
+    let (mut d, at, comps): DatasetParts =
+        rmp_serde::from_slice(raw).expect("the build wrote a valid dataset");
+    d.at = at;
+    for (comp, (loc, dataset_loc, child)) in d.components.iter_mut().flatten().zip(comps) {
+        comp.loc = loc;
+        comp.dataset_loc = dataset_loc;
+        comp.child = child;
+    }
+    d
+}
+
 /// Every dataset by index, with an index of the names people use for them.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    datasets: Vec<Dataset>,
+    datasets: Vec<Slot>,
     /// Layer each dataset came from (0 built-in, then overlays).
     layer: Vec<u8>,
     /// Folded id → dataset.
@@ -142,11 +183,11 @@ impl Catalog {
             None => {
                 let ix = DsId(self.datasets.len() as u32);
                 self.ids.insert(key, ix);
-                self.datasets.push(ds);
+                self.datasets.push(Slot::new(ds));
                 self.layer.push(layer);
             }
             Some(ix) => {
-                let prev = &self.datasets[ix.ix()];
+                let prev = self.datasets[ix.ix()].get();
                 let prev_loc = Some(prev.at.id.clone());
                 if self.layer[ix.ix()] == layer {
                     let (code, message) = if prev.id == ds.id {
@@ -177,38 +218,45 @@ impl Catalog {
                     .related(prev_loc, "instead of this one")
                     .about(Subject::Dataset(ds.id.to_string())),
                 );
-                self.datasets[ix.ix()] = ds;
+                self.datasets[ix.ix()] = Slot::new(ds);
                 self.layer[ix.ix()] = layer;
             }
         }
     }
 
-    /// The datasets with their locations apart (the built-in blob).
-    pub fn into_parts(self) -> Vec<(Dataset, Locs, Vec<(Loc, Loc)>)> {
-        self.datasets
-            .into_iter()
-            .map(|d| {
-                let comps = d.components.iter().flatten().map(|c| (c.loc.clone(), c.dataset_loc.clone())).collect();
-                let at = d.at.clone();
-                (d, at, comps)
-            })
-            .collect()
+    /// Each dataset encoded with its locations and resolved references (the
+    /// built-in blob, written by the build), with its id and the folded
+    /// aliases that name it.
+    pub fn encode(&self) -> (Vec<Vec<u8>>, Vec<String>, Vec<(String, u32)>) {
+        let mut bytes = Vec::new();
+        let mut ids = Vec::new();
+        for slot in &self.datasets {
+            let d = slot.get();
+            let comps: Vec<(Loc, Loc, Option<DsId>)> = d
+                .components
+                .iter()
+                .flatten()
+                .map(|c| (c.loc.clone(), c.dataset_loc.clone(), c.child))
+                .collect();
+            let parts: (&Dataset, &Locs, Vec<(Loc, Loc, Option<DsId>)>) = (d, &d.at, comps);
+            bytes.push(rmp_serde::to_vec_named(&parts).expect("a dataset encodes"));
+            ids.push(d.id.to_string());
+        }
+        let mut aliases: Vec<(String, u32)> = self.aliases.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        aliases.sort();
+        (bytes, ids, aliases)
     }
 
-    /// The built-in datasets back from [`Catalog::into_parts`], in layer 0;
-    /// they were checked when the binary was built.
-    pub fn from_parts(parts: Vec<(Dataset, Locs, Vec<(Loc, Loc)>)>) -> Catalog {
+    /// The built-in datasets in layer 0, from the blob the build wrote (they
+    /// were checked then): decoded one by one when first used.
+    pub fn from_builtin(raw: Vec<&'static [u8]>, ids: Vec<String>, aliases: Vec<(String, u32)>) -> Catalog {
         let mut c = Catalog::default();
-        for (mut d, at, comps) in parts {
-            d.at = at;
-            for (comp, (loc, dataset_loc)) in d.components.iter_mut().flatten().zip(comps) {
-                comp.loc = loc;
-                comp.dataset_loc = dataset_loc;
-            }
-            c.ids.insert(fold(d.id.as_str()).into_owned(), DsId(c.datasets.len() as u32));
-            c.datasets.push(d);
+        for (i, (bytes, id)) in raw.into_iter().zip(ids).enumerate() {
+            c.ids.insert(fold(&id).into_owned(), DsId(i as u32));
+            c.datasets.push(Slot { cell: std::sync::OnceLock::new(), raw: bytes });
             c.layer.push(0);
         }
+        c.aliases = aliases.into_iter().map(|(k, v)| (k, DsId(v))).collect();
         c
     }
 
@@ -217,11 +265,15 @@ impl Catalog {
         self.broken.insert(fold(id).into_owned(), loc);
     }
 
-    /// Builds the alias index and resolves references; call once all files are in.
+    /// Builds the alias index and resolves references of the entries read
+    /// from files (the built-in ones were resolved by the build); call once
+    /// all files are in.
     pub fn finish(&mut self, diags: &mut Diagnostics) {
-        self.aliases.clear();
         for i in 0..self.datasets.len() {
-            let ds = &self.datasets[i];
+            if self.datasets[i].cell.get().is_none() {
+                continue; // built-in, not replaced
+            }
+            let ds = self.datasets[i].get();
             for (k, alias) in ds.aliases.iter().enumerate() {
                 let key = fold(alias);
                 let owner = self.ids.get(key.as_ref()).or_else(|| self.aliases.get(key.as_ref())).copied();
@@ -240,11 +292,11 @@ impl Catalog {
                             format!(
                                 "alias `{alias}` of `{}` already names `{}`",
                                 ds.id,
-                                self.datasets[o.ix()].id
+                                self.datasets[o.ix()].get().id
                             ),
                         )
                         .at(Some(ds.at.id.clone()))
-                        .related(Some(self.datasets[o.ix()].at.id.clone()), "the dataset it names")
+                        .related(Some(self.datasets[o.ix()].get().at.id.clone()), "the dataset it names")
                         .help("an alias must point at one dataset only; remove it from one of them")
                         .about(Subject::Dataset(ds.id.to_string())),
                     ),
@@ -255,12 +307,14 @@ impl Catalog {
             }
         }
         for i in 0..self.datasets.len() {
-            self.resolve_references(i, diags);
+            if self.datasets[i].cell.get().is_some() {
+                self.resolve_references(i, diags);
+            }
         }
     }
 
     fn resolve_references(&mut self, i: usize, diags: &mut Diagnostics) {
-        let ds = &self.datasets[i];
+        let ds = self.datasets[i].get();
         let subject = || Subject::Dataset(ds.id.to_string());
         let mut children = Vec::new();
         for c in ds.components.iter().flatten() {
@@ -300,7 +354,7 @@ impl Catalog {
                 }
             }
         }
-        let ds = &mut self.datasets[i];
+        let ds = self.datasets[i].get_mut();
         for (c, child) in ds.components.iter_mut().flatten().zip(children) {
             c.child = child;
         }
@@ -315,7 +369,7 @@ impl Catalog {
     }
 
     pub fn resolve(&self, name: &str) -> Option<&Dataset> {
-        self.lookup(name).map(|i| &self.datasets[i.ix()])
+        self.lookup(name).map(|i| self.datasets[i.ix()].get())
     }
 
     pub fn is_broken(&self, name: &str) -> bool {
@@ -323,7 +377,7 @@ impl Catalog {
     }
 
     pub fn get(&self, ix: DsId) -> &Dataset {
-        &self.datasets[ix.ix()]
+        self.datasets[ix.ix()].get()
     }
 
     pub fn layer(&self, ix: DsId) -> u8 {
@@ -349,14 +403,13 @@ impl Catalog {
 
     /// Every id and alias, for suggestions.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.datasets
-            .iter()
+        self.iter()
             .map(|d| d.id.as_str())
-            .chain(self.datasets.iter().flat_map(|d| d.aliases.iter().map(String::as_str)))
+            .chain(self.iter().flat_map(|d| d.aliases.iter().map(String::as_str)))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Dataset> {
-        self.datasets.iter()
+        self.datasets.iter().map(Slot::get)
     }
 
     pub fn ids(&self) -> impl Iterator<Item = DsId> {
@@ -365,7 +418,7 @@ impl Catalog {
 
     /// Every dataset, in id order.
     pub fn sorted(&self) -> Vec<&Dataset> {
-        let mut v: Vec<&Dataset> = self.datasets.iter().collect();
+        let mut v: Vec<&Dataset> = self.iter().collect();
         v.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         v
     }

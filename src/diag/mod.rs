@@ -21,7 +21,24 @@ pub type FileId = usize;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Deserialize, Serialize)]
 pub struct Loc {
     pub file: FileId,
+    #[serde(with = "span_pair")]
     pub span: Range<usize>,
+}
+
+/// A span as a pair `[start, end]`: smaller and faster to read back than a
+/// map in the built-in blob.
+mod span_pair {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::ops::Range;
+
+    pub fn serialize<S: Serializer>(r: &Range<usize>, s: S) -> Result<S::Ok, S::Error> {
+        (r.start, r.end).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Range<usize>, D::Error> {
+        let (a, b) = <(usize, usize)>::deserialize(d)?;
+        Ok(a..b)
+    }
 }
 
 impl Loc {
@@ -48,6 +65,8 @@ struct SourceFile {
     name: String,
     text: Cow<'static, str>,
     origin: Origin,
+    /// Byte offsets where lines start, worked out on first use.
+    lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl Sources {
@@ -61,7 +80,12 @@ impl Sources {
         text: impl Into<Cow<'static, str>>,
         origin: Origin,
     ) -> FileId {
-        self.files.push(SourceFile { name: name.into(), text: text.into(), origin });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+            origin,
+            lines: Default::default(),
+        });
         self.files.len() - 1
     }
 
@@ -85,13 +109,20 @@ impl Sources {
         self.files.is_empty()
     }
 
-    /// One-based line and column (in characters) of a byte offset.
+    /// One-based line and column (in characters) of a byte offset. The
+    /// line starts are indexed once per file, so many diagnostics in a
+    /// large file cost a binary search each.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
-        let text = self.text(file);
+        let f = &self.files[file];
+        let text: &str = &f.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = memchr_count(before.as_bytes()) + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let starts = f.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
         let col = text[line_start..offset].chars().count() + 1;
         (line, col)
     }
@@ -101,10 +132,6 @@ impl Sources {
         let (line, col) = self.line_col(loc.file, loc.span.start);
         format!("{}:{line}:{col}", self.name(loc.file))
     }
-}
-
-fn memchr_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {

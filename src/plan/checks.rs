@@ -18,15 +18,34 @@ use crate::recipe::Amount;
 use crate::report::count;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// The location of the entry that reaches a leaf (its outermost composite,
-/// or the leaf itself); of several, the one whose amount sorts first, so the
-/// choice does not depend on the order of the entries.
-fn entry_loc<'a>(catalog: &Catalog, mix: &'a [Mixed<'a>], leaf: &LeafRow) -> Option<&'a Loc> {
-    let root = leaf.via.first().unwrap_or(&leaf.dataset);
-    mix.iter()
-        .filter(|m| catalog.get(m.entry.dataset).id.as_str() == root)
-        .min_by_key(|m| (m.entry.amount.describe(), m.from.clone()))
-        .map(|m| &m.entry.loc)
+/// Where the entries of a stage are written, by dataset id: of several
+/// entries of one dataset, the one whose amount sorts first, so the choice
+/// does not depend on the order of the entries.
+struct EntryLocs<'a> {
+    by_id: FxHashMap<&'a str, (String, Option<String>, &'a Loc)>,
+}
+
+impl<'a> EntryLocs<'a> {
+    fn new(catalog: &'a Catalog, mix: &'a [Mixed<'a>]) -> Self {
+        let mut by_id: FxHashMap<&'a str, (String, Option<String>, &'a Loc)> = FxHashMap::default();
+        for m in mix {
+            let key = (m.entry.amount.describe(), m.from.clone());
+            let id = catalog.get(m.entry.dataset).id.as_str();
+            match by_id.get(id) {
+                Some((a, f, _)) if (a, f) <= (&key.0, &key.1) => {}
+                _ => {
+                    by_id.insert(id, (key.0, key.1, &m.entry.loc));
+                }
+            }
+        }
+        EntryLocs { by_id }
+    }
+
+    /// The entry that reaches a leaf: its outermost composite, or itself.
+    fn of(&self, leaf: &LeafRow) -> Option<Loc> {
+        let root = leaf.via.first().unwrap_or(&leaf.dataset);
+        self.by_id.get(root.as_str()).map(|(_, _, l)| (*l).clone())
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -135,12 +154,13 @@ pub fn stage_warnings(
             );
         }
     }
-    epochs_warnings(catalog, stage, mix, leaves, opts, diags);
-    kind_warnings(catalog, stage.kind, mix, leaves, diags);
+    let locs = EntryLocs::new(catalog, mix);
+    epochs_warnings(&locs, stage, mix, leaves, opts, diags);
+    kind_warnings(catalog, &locs, stage.kind, mix, leaves, diags);
 }
 
 fn epochs_warnings(
-    catalog: &Catalog,
+    locs: &EntryLocs,
     stage: &crate::recipe::Stage,
     mix: &[Mixed],
     leaves: &[LeafRow],
@@ -158,7 +178,7 @@ fn epochs_warnings(
                     crate::report::trim_float(opts.max_epochs)
                 ),
             )
-            .at(entry_loc(catalog, mix, l).cloned())
+            .at(locs.of(l))
             .key(l.dataset.clone())
             .label("repeated here")
             .help("check the amount and the stage's epochs; raise the threshold with `--max-epochs`"),
@@ -181,6 +201,7 @@ fn epochs_warnings(
 
 fn kind_warnings(
     catalog: &Catalog,
+    locs: &EntryLocs,
     kind: StageKind,
     mix: &[Mixed],
     leaves: &[LeafRow],
@@ -196,7 +217,7 @@ fn kind_warnings(
                     codes::EVAL_IN_TRAINING,
                     format!("`{}` is an evaluation benchmark (the catalog lists no training stage for it)", ds.id),
                 )
-                .at(entry_loc(catalog, mix, l).cloned())
+                .at(locs.of(l))
                 .key(ds.id.to_string())
                 .label("used for training here")
                 .help("train on a training split instead; if this is intended, add `allow = [\"eval-in-training\"]`"),
@@ -268,6 +289,7 @@ pub fn contamination(
         let b_id = &catalog.get(b).id;
         for (key, sp) in stages {
             let mix = planner.mix_of(*key);
+            let locs = EntryLocs::new(catalog, &mix);
             for l in &sp.leaves {
                 let Some(lix) = catalog.lookup(&l.dataset) else { continue };
                 let l_line = lineage(lix);
@@ -301,7 +323,7 @@ pub fn contamination(
                 };
                 diags.push(
                     Diagnostic::warning(codes::CONTAMINATION, format!("stage `{}`: {reason}", sp.id))
-                        .at(entry_loc(catalog, &mix, l).cloned())
+                        .at(locs.of(l))
                         .key(b_id.to_string())
                         .key(l.dataset.clone())
                         .label("trained on here")

@@ -250,7 +250,7 @@ pub fn split(
             _ => n.unknown = true,
         }
         n.approx |= r.approx;
-        n.paths = n.paths.add(PathCount::Exact(1));
+        n.paths = n.paths.plus(PathCount::Exact(1));
         n.depth = 0;
         n.direct += 1;
     }
@@ -284,7 +284,7 @@ pub fn split(
             child.parents.push(i);
             child.unknown |= node_unknown;
             child.approx |= node_approx || part_approx;
-            child.paths = child.paths.add(node_paths);
+            child.paths = child.paths.plus(node_paths);
             let depth = node_depth.saturating_add(1);
             let better = depth < child.depth
                 || (depth == child.depth
@@ -357,6 +357,15 @@ pub fn split(
         unattributed_unique: rest_u,
         unattributed_approx: unattr_approx,
     };
+    let mut root_locs: FxHashMap<DsId, &crate::diag::Loc> = FxHashMap::default();
+    for r in roots {
+        if let Some(l) = &r.loc {
+            let slot = root_locs.entry(r.ds).or_insert(l);
+            if (l.file, l.span.start) < (slot.file, slot.span.start) {
+                *slot = l;
+            }
+        }
+    }
     for &i in &leaf_ix {
         let (t, u) = counts.get(&i).copied().unwrap_or((None, None));
         let n = &nodes[i];

@@ -357,8 +357,8 @@ impl<'a> Planner<'a> {
     }
 
     /// Looks a recipe up by id, or reports it with the nearest ids.
-    pub fn find(&self, name: &str) -> Result<RecipeIx, Diagnostic> {
-        self.inputs.recipes.lookup(name).ok_or_else(|| self.inputs.recipes.unknown(name, None))
+    pub fn find(&self, name: &str) -> Result<RecipeIx, Box<Diagnostic>> {
+        self.inputs.recipes.lookup(name).ok_or_else(|| Box::new(self.inputs.recipes.unknown(name, None)))
     }
 
     pub fn recipe_id(&self, r: RecipeIx) -> &Id {

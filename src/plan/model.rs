@@ -240,7 +240,7 @@ pub enum PathCount {
 impl PathCount {
     pub const LIMIT: u128 = 1 << 127;
 
-    pub fn add(self, o: PathCount) -> PathCount {
+    pub fn plus(self, o: PathCount) -> PathCount {
         match (self, o) {
             (PathCount::Exact(a), PathCount::Exact(b)) => PathCount::exact(a.checked_add(b)),
             _ => PathCount::Over,

@@ -147,14 +147,6 @@ impl Stated {
     }
 }
 
-/// The built-in catalog and recipes as the build checked them: what the
-/// binary reads at start-up instead of parsing TOML.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Builtin {
-    pub datasets: Vec<(crate::catalog::Dataset, crate::catalog::Locs, Vec<(Loc, Loc)>)>,
-    pub recipes: Vec<Recipe>,
-}
-
 /// Every recipe by index, with an index by id.
 #[derive(Debug, Default)]
 pub struct Recipes {
