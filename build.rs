@@ -9,22 +9,31 @@
 #![allow(dead_code, unused_imports, clippy::all)]
 
 #[path = "src/builtin.rs"]
+#[rustfmt::skip]
 mod builtin;
 #[path = "src/catalog/mod.rs"]
+#[rustfmt::skip]
 mod catalog;
 #[path = "src/diag/mod.rs"]
+#[rustfmt::skip]
 mod diag;
 #[path = "src/id.rs"]
+#[rustfmt::skip]
 mod id;
 #[path = "src/num.rs"]
+#[rustfmt::skip]
 mod num;
 #[path = "src/parse.rs"]
+#[rustfmt::skip]
 mod parse;
 #[path = "src/quantity.rs"]
+#[rustfmt::skip]
 mod quantity;
 #[path = "src/recipe/mod.rs"]
+#[rustfmt::skip]
 mod recipe;
 #[path = "src/schema.rs"]
+#[rustfmt::skip]
 mod schema;
 
 use std::fmt::Write as _;
@@ -34,7 +43,12 @@ fn toml_files(root: &str, dir: &str) -> Vec<PathBuf> {
     let path = Path::new(root).join(dir);
     println!("cargo:rerun-if-changed={}", path.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     for f in &files {
@@ -65,20 +79,26 @@ fn main() {
     }
     catalog.finish(&mut diags);
     recipes.finish(&catalog, &mut diags);
-    let shown: diag::Diagnostics = diags.iter().filter(|d| d.severity != diag::Severity::Note).cloned().collect();
+    let shown: diag::Diagnostics =
+        diags.iter().filter(|d| d.severity != diag::Severity::Note).cloned().collect();
     if !shown.is_empty() {
         eprintln!("{}", shown.render(&sources));
         panic!("the built-in catalog and recipes have {} problem(s); see above", shown.len());
     }
-    std::fs::write(out_dir.join("builtin.bin"), builtin::encode(&catalog, recipes)).expect("write builtin.bin");
+    std::fs::write(out_dir.join("builtin.bin"), builtin::encode(&catalog, recipes))
+        .expect("write builtin.bin");
     let mut out = String::new();
-    for (konst, dir, files) in [("CATALOG", "catalog", &catalog_files), ("RECIPES", "recipes", &recipe_files)] {
+    for (konst, dir, files) in [("CATALOG", "catalog", &catalog_files), ("RECIPES", "recipes", &recipe_files)]
+    {
         let _ = writeln!(out, "pub static {konst}: &[(&str, &str)] = &[");
         for f in files {
             let _ = writeln!(out, "    ({:?}, include_str!({:?})),", name(dir, f), f.display().to_string());
         }
         let _ = writeln!(out, "];");
     }
-    let _ = writeln!(out, "pub static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/builtin.bin\"));");
+    let _ = writeln!(
+        out,
+        "pub static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/builtin.bin\"));"
+    );
     std::fs::write(out_dir.join("builtin.rs"), out).expect("write builtin.rs");
 }
