@@ -58,8 +58,8 @@ pub struct Global {
     /// Silence a warning code in this run (repeatable); `mixplan check` lists codes.
     #[arg(long, global = true, value_name = "CODE")]
     pub allow: Vec<String>,
-    /// The largest input file read, in bytes.
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::load::DEFAULT_MAX_FILE_SIZE)]
+    /// The largest input file read, in bytes (K, M and G suffixes allowed).
+    #[arg(long, global = true, value_name = "BYTES", value_parser = parse_bytes, default_value = "256M")]
     pub max_file_size: u64,
 }
 
@@ -174,6 +174,23 @@ pub enum CatalogCommand {
         #[arg(long, value_name = "FILE.toml")]
         out: Option<PathBuf>,
     },
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    digits
+        .replace('_', "")
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| "expected a number of bytes such as 1000000, 64M or 1G".to_string())
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize, String> {
@@ -296,10 +313,8 @@ pub fn run(cli: Cli) -> Outcome {
         ));
     }
     for entry in &cli.global.allow {
-        let code = crate::diag::Allow::code_of(entry);
-        if codes::severity(code).is_none() {
-            let help = crate::diag::suggest(code, codes::ALL.iter().map(|c| c.0)).unwrap_or_default();
-            return Outcome::usage(&format!("unknown diagnostic code `{code}` for --allow {help}"));
+        if let Err(message) = crate::diag::Allow::check(entry) {
+            return Outcome::usage(&format!("--allow {entry}: {message}"));
         }
     }
     let mut overlays = Overlays {
@@ -335,6 +350,17 @@ pub fn run(cli: Cli) -> Outcome {
         Ok(i) => i,
         Err(e) => return Outcome::io(&e),
     };
+    for entry in &cli.global.allow {
+        if let Some((_, key)) = entry.split_once(':') {
+            let stage = inputs
+                .recipes
+                .ixs()
+                .any(|r| inputs.recipes.get(r).stages.iter().any(|st| st.id.as_str() == key));
+            if inputs.catalog.lookup(key).is_none() && !stage {
+                return Outcome::usage(&format!("--allow {entry}: no dataset or stage `{key}`"));
+            }
+        }
+    }
     let planner = Planner::new(&inputs);
     let mut session = Session { inputs: &inputs, planner, format, allow: cli.global.allow.clone() };
     let out = session.run(cli.command);
@@ -365,8 +391,7 @@ fn is_path(arg: &str) -> bool {
 fn sort_paths(paths: &[PathBuf], overlays: &mut Overlays) -> Result<(), IoError> {
     for p in paths {
         for file in crate::load::toml_files(p)? {
-            let head = std::fs::read(&file).map_err(|e| IoError::new("read", &file, e))?;
-            let text = String::from_utf8_lossy(&head);
+            let text = crate::load::head(&file)?;
             if crate::load::looks_like_catalog(&text) {
                 overlays.catalog_dirs.push(file);
             } else {
@@ -403,10 +428,11 @@ impl Session<'_> {
             match self.inputs.catalog.lookup(name) {
                 Some(ix) => eval.push(ix),
                 None => {
-                    let d = self.inputs.catalog.unknown(name, None);
+                    let mut d = self.inputs.catalog.unknown(name, None);
+                    d.message = format!("{} (in `--eval`)", d.message);
                     return Err(Outcome {
                         stderr: d.render(&self.inputs.sources),
-                        code: EXIT_USAGE,
+                        code: EXIT_INVALID,
                         ..Default::default()
                     });
                 }

@@ -152,7 +152,7 @@ impl Inputs {
 
     fn add_catalog(&mut self, path: &Path, layer: u8, limit: u64) -> Result<FileId, IoError> {
         let (file, text) = self.read_into_sources(path, limit)?;
-        if let Some(text) = text {
+        if let Some(text) = text.filter(|t| self.right_kind(file, t, true)) {
             crate::catalog::convert::add_file(&mut self.catalog, file, &text, layer, &mut self.diags);
         }
         Ok(file)
@@ -161,10 +161,27 @@ impl Inputs {
     fn add_recipe(&mut self, path: &Path, layer: u8, limit: u64) -> Result<FileId, IoError> {
         let (file, text) = self.read_into_sources(path, limit)?;
         self.recipe_files.insert(file);
-        if let Some(text) = text {
+        if let Some(text) = text.filter(|t| self.right_kind(file, t, false)) {
             self.recipes.add_file(file, &text, layer, &mut self.diags);
         }
         Ok(file)
+    }
+
+    /// A recipe file given as a catalog (or the other way round) is said to
+    /// be one, rather than reported key by key.
+    fn right_kind(&mut self, file: FileId, text: &str, want_catalog: bool) -> bool {
+        let (catalog, recipe) = (looks_like_catalog(text), looks_like_recipe(text));
+        let wrong = if want_catalog { recipe && !catalog } else { catalog && !recipe };
+        if wrong {
+            let (is, flag) =
+                if want_catalog { ("a recipe", "--recipes") } else { ("a catalog file", "--catalog") };
+            self.diags.push(
+                Diagnostic::error(codes::WRONG_TYPE, format!("`{}` is {is}", self.sources.name(file)))
+                    .at(Some(Loc::new(file, 0..text.find('\n').unwrap_or(text.len()))))
+                    .help(format!("pass it with `{flag}`")),
+            );
+        }
+        !wrong
     }
 
     /// A file beside a named recipe: a catalog or recipe file by its content.
@@ -195,8 +212,9 @@ impl Inputs {
                 self.diags.push(
                     Diagnostic::error(
                         codes::FILE_TOO_LARGE,
-                        format!("`{name}` is larger than {limit} bytes"),
+                        format!("`{name}` is larger than {} bytes", crate::num::thousands(u128::from(limit))),
                     )
+                    .at(Some(Loc::new(file, 0..0)))
                     .help("pass `--max-file-size BYTES` to read larger files"),
                 );
                 Ok((file, None))
@@ -257,20 +275,38 @@ fn siblings(named: &Path) -> Result<Vec<PathBuf>, IoError> {
         .into_iter()
         .filter(|p| std::fs::canonicalize(p).ok() != me)
         .filter(|p| {
-            let head = std::fs::read(p)
-                .map(|b| b.into_iter().take(1 << 20).collect::<Vec<u8>>())
-                .unwrap_or_default();
-            let head = String::from_utf8_lossy(&head);
+            let head = head(p).unwrap_or_default();
             head.contains("[[stage]]")
-                || head.contains("[[dataset]]")
+                || looks_like_catalog(&head)
                 || head.lines().any(|l| l.trim_start().starts_with("extends"))
         })
         .collect())
 }
 
-/// Whether a file holds catalog entries rather than a recipe.
+/// The first MiB of a file, to tell what kind of file it is without reading
+/// all of it (a device or a huge file costs nothing here).
+pub fn head(path: &Path) -> Result<String, IoError> {
+    let f = std::fs::File::open(path).map_err(|e| IoError::new("read", path, e))?;
+    let mut bytes = Vec::new();
+    f.take(1 << 20).read_to_end(&mut bytes).map_err(|e| IoError::new("read", path, e))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Whether a file holds catalog entries (`[[dataset]]`, or the common slip
+/// `[dataset]`) rather than a recipe.
 pub fn looks_like_catalog(text: &str) -> bool {
-    text.lines().any(|l| l.trim_start().starts_with("[[dataset]]"))
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("[[dataset]]") || l.starts_with("[dataset]")
+    })
+}
+
+/// Whether a file holds a recipe (`[[stage]]`, `[stage]` or `extends`).
+pub fn looks_like_recipe(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("[[stage]]") || l.starts_with("[stage]") || l.starts_with("extends")
+    })
 }
 
 /// The `.toml` files of a directory, or the file itself, sorted by name.

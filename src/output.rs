@@ -111,6 +111,10 @@ fn replace(target: &Path, bytes: &[u8], keep: Option<std::fs::Permissions>) -> R
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if !dir.is_dir() {
+        let why = if dir.exists() { "it is not a directory" } else { "the directory does not exist" };
+        return Err(err("write", target, format!("{why}: `{}`", dir.display())));
+    }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".mixplan-").suffix(".tmp");
     #[cfg(unix)]
@@ -118,7 +122,8 @@ fn replace(target: &Path, bytes: &[u8], keep: Option<std::fs::Permissions>) -> R
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut tmp = builder.tempfile_in(&dir).map_err(|e| err("create a temporary file in", &dir, e))?;
+    // The error of the temporary file names its random path: say the kind only.
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| err("create a temporary file in", &dir, e.kind()))?;
     tmp.write_all(bytes).map_err(|e| err("write", target, e))?;
     tmp.as_file().sync_all().map_err(|e| err("write", target, e))?;
     if let Some(p) = keep {
@@ -175,6 +180,9 @@ mod tests {
     #[test]
     fn a_missing_directory_names_the_path() {
         let e = write(Path::new("/nonexistent/dir/x.csv"), b"x".to_vec()).unwrap_err();
-        assert!(e.to_string().starts_with("cannot create a temporary file in `/nonexistent/dir`"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "cannot write `/nonexistent/dir/x.csv`: the directory does not exist: `/nonexistent/dir`"
+        );
     }
 }

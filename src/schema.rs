@@ -24,13 +24,17 @@ impl<'de> Deserialize<'de> for Count {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
                 i64::try_from(v).map(Count).map_err(|_| E::custom(too_large(v)))
             }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Count, E> {
+                i64::try_from(v).map(Count).map_err(|_| E::custom(too_large(v)))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Count, E> {
+                i64::try_from(v).map(Count).map_err(|_| E::custom(too_large(v)))
+            }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
-                Err(E::custom(format!("`{v}` is not a whole number; a count is an integer such as 48000")))
+                Err(E::custom(decimal_count(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Count, E> {
-                Err(E::custom(format!(
-                    "`\"{v}\"` is text; write the count as an integer such as 48000 (for a rounded figure add `approx = true` and keep the words in `reported`)"
-                )))
+                Err(E::custom(format!("`\"{v}\"` is text; write the count as an integer such as 48000")))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Count, E> {
                 Err(E::custom(format!("`{v}` is not a count; write an integer such as 48000")))
@@ -41,7 +45,18 @@ impl<'de> Deserialize<'de> for Count {
 }
 
 fn too_large(v: impl fmt::Display) -> String {
-    format!("`{v}` is too large; counts go up to 9223372036854775807 (2^63 − 1)")
+    format!("`{v}` is too large; counts go up to 9,223,372,036,854,775,807 (2^63 − 1)")
+}
+
+/// A count written with a decimal point or an exponent.
+fn decimal_count(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.3e18 {
+        format!("`{v}` is written as a decimal number; write the count as an integer ({v})")
+    } else if v.is_finite() && v.abs() >= 9.3e18 {
+        too_large(v)
+    } else {
+        format!("`{v}` is not a whole number; a count is an integer such as 48000")
+    }
 }
 
 /// A count, or a size as its source writes it (`"1.2M"`, `"about 3 million"`).
@@ -65,10 +80,14 @@ impl<'de> Deserialize<'de> for CountOrText {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountOrText, E> {
                 i64::try_from(v).map(CountOrText::Count).map_err(|_| E::custom(too_large(v)))
             }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<CountOrText, E> {
+                i64::try_from(v).map(CountOrText::Count).map_err(|_| E::custom(too_large(v)))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<CountOrText, E> {
+                i64::try_from(v).map(CountOrText::Count).map_err(|_| E::custom(too_large(v)))
+            }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<CountOrText, E> {
-                Err(E::custom(format!(
-                    "`{v}` is not a whole number; write a count (1200000) or the source's words as text (\"1.2M\")"
-                )))
+                Err(E::custom(format!("{}, or the source's words as text (\"1.2M\")", decimal_count(v))))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<CountOrText, E> {
                 Ok(CountOrText::Text(v.to_string()))
@@ -99,6 +118,12 @@ impl<'de> Deserialize<'de> for Number {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
                 Ok(Number(v))
             }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Number, E> {
+                Ok(Number(v as f64))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Number, E> {
+                Ok(Number(v as f64))
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
                 let hint = match v.trim().strip_suffix('%') {
                     Some(p) => match p.trim().parse::<f64>() {
@@ -111,6 +136,40 @@ impl<'de> Deserialize<'de> for Number {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A value that must be a table: a list or a scalar in its place gets
+/// "expected a table" instead of being read as a list of fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Table<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table (`{ key = value }` or a `[header]` with keys under it)")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Table<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Table)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+impl<T: Default> Default for Table<T> {
+    fn default() -> Self {
+        Table(T::default())
+    }
+}
+
+impl<T> std::ops::Deref for Table<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 
@@ -130,6 +189,8 @@ pub fn friendly(message: &str) -> String {
         ("struct Eval", "an `[eval]` table"),
         ("struct TextTokens", "a table such as `{ per_sample = 120.5, source = \"…\" }`"),
         ("struct Sampling", "a `[stage.sampling]` table"),
+        ("struct RawEval", "an `[eval]` table"),
+        ("struct RawTraining", "a `[stage.training]` table"),
         ("a sequence", "a list such as `[\"a\", \"b\"]`"),
         ("sequence", "a list"),
         ("a string", "text in quotes"),
@@ -146,9 +207,28 @@ pub fn friendly(message: &str) -> String {
         ("map", "a table"),
     ];
     let mut out = message.trim_end().to_string();
-    // The TOML parser's own phrasing for a value of the wrong kind.
-    if out == "wanted string or table" {
-        return "expected text in quotes or a table".into();
+    // serde: "invalid type: map, expected …" → "expected …, found a table"
+    if let Some(rest) = out.strip_prefix("invalid type: ").or_else(|| out.strip_prefix("invalid value: ")) {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let found = match found {
+                "map" => "a table".to_string(),
+                "sequence" => "a list".to_string(),
+                f if f.starts_with("string ") => format!("the text {}", &f["string ".len()..]),
+                f if f.starts_with("floating point ") => {
+                    format!("the number {}", f["floating point ".len()..].trim_matches('`'))
+                }
+                f if f.starts_with("integer ") => {
+                    format!("the number {}", f["integer ".len()..].trim_matches('`'))
+                }
+                f if f.starts_with("boolean ") => f["boolean ".len()..].to_string(),
+                f => f.to_string(),
+            };
+            out = format!("expected {expected}, found {found}");
+        }
+    }
+    if let Some(rest) = out.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        out = format!("{value} is not one of {}", expected.trim_start_matches("one of ").replace('`', ""));
     }
     for (from, to) in NAMES {
         if out.contains(from) {

@@ -1,10 +1,11 @@
 //! Catalog entries as written ([`RawDataset`]) checked and turned into
 //! [`Dataset`]s. Every problem of an entry is reported, not the first only.
 
-use super::schema::{RawCatalogFile, RawDataset};
+use super::schema::{RawCatalogFile, RawDataset, TextTokens};
 use super::{Catalog, Component, Dataset, Locs};
 use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Loc, Subject};
 use crate::schema::Count;
+use crate::schema::Table;
 use toml::Spanned;
 
 pub(crate) fn loc_of<T>(file: FileId, s: &Spanned<T>) -> Loc {
@@ -51,8 +52,8 @@ pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diag
     }
 }
 
-fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) -> Option<Dataset> {
-    let raw = entry.into_inner();
+fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnostics) -> Option<Dataset> {
+    let raw = entry.into_inner().0;
     let id = raw.id.get_ref().clone();
     let id_loc = loc_of(file, &raw.id);
     let mut local = Diagnostics::default();
@@ -79,19 +80,7 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
                 .help("add `stages = [...]` with pretrain, sft, preference or eval"),
         );
     }
-    if let Some(t) = &raw.text_tokens {
-        let bad_mean = t.per_sample.is_some_and(|m| !m.is_finite() || m <= 0.0);
-        if bad_mean || (t.per_sample.is_none() && t.total.is_none()) || t.total == Some(0) {
-            d.push(
-                Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    format!("`text_tokens` of `{id}` needs a positive `per_sample` or `total`"),
-                )
-                .at(Some(id_loc.clone()))
-                .help("write `text_tokens = { per_sample = 120.5, source = \"…\" }`"),
-            );
-        }
-    }
+    let text_tokens = raw.text_tokens.as_ref().and_then(|t| text_tokens(file, t, d));
     let source = match raw.source {
         Some(s) if !s.trim().is_empty() => s,
         _ => {
@@ -114,7 +103,7 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
         list.get_ref()
             .iter()
             .map(|c| {
-                let c_ref = c.get_ref();
+                let c_ref = &c.get_ref().0;
                 Component {
                     dataset: c_ref.dataset.get_ref().clone(),
                     samples: positive(file, "samples", &c_ref.samples, d),
@@ -133,6 +122,7 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
     }
     let at = Locs {
         id: id_loc,
+        aliases: raw.aliases.iter().map(|a| loc_of(file, a)).collect(),
         samples: raw.samples.as_ref().map(|s| loc_of(file, s)),
         components: raw.components.as_ref().map(|c| loc_of(file, c)),
         variant_of: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
@@ -155,17 +145,60 @@ fn convert(file: FileId, entry: Spanned<RawDataset>, diags: &mut Diagnostics) ->
         bytes,
         hours,
         tokens,
-        text_tokens: raw.text_tokens,
+        text_tokens,
         generated_by: raw.generated_by,
         variant_of: raw.variant_of.map(Spanned::into_inner),
         image_sources: raw.image_sources.into_iter().map(Spanned::into_inner).collect(),
         license: raw.license,
         publisher: raw.publisher,
-        links: raw.links,
+        links: raw.links.0,
         source,
         description: raw.description,
         notes: raw.notes,
         components,
         at,
     })
+}
+
+/// `text_tokens` checked: a positive mean or total, and a source.
+fn text_tokens(
+    file: FileId,
+    t: &Spanned<Table<super::schema::RawTextTokens>>,
+    d: &mut Diagnostics,
+) -> Option<TextTokens> {
+    let raw = &t.get_ref().0;
+    let mut ok = true;
+    let per_sample = raw.per_sample.as_ref().map(|m| (m.get_ref().0, loc_of(file, m)));
+    if let Some((m, loc)) = &per_sample {
+        if !(m.is_finite() && *m > 0.0) {
+            d.push(
+                Diagnostic::error(codes::INVALID_VALUE, "`per_sample` must be a finite number above 0")
+                    .at(Some(loc.clone()))
+                    .label(format!("found {m}")),
+            );
+            ok = false;
+        }
+    }
+    let total = positive(file, "total", &raw.total, d);
+    ok &= raw.total.is_none() || total.is_some();
+    if per_sample.is_none() && raw.total.is_none() {
+        d.push(
+            Diagnostic::error(codes::MISSING_KEY, "`text_tokens` needs `per_sample` or `total`")
+                .at(Some(loc_of(file, t)))
+                .help("write `text_tokens = { per_sample = 120.5, source = \"…\" }`"),
+        );
+        ok = false;
+    }
+    let source = match &raw.source {
+        Some(s) if !s.trim().is_empty() => s.clone(),
+        _ => {
+            d.push(
+                Diagnostic::error(codes::MISSING_SOURCE, "`text_tokens` has no `source`")
+                    .at(Some(loc_of(file, t)))
+                    .help("say where the figure was read"),
+            );
+            return None;
+        }
+    };
+    ok.then(|| TextTokens { per_sample: per_sample.map(|p| p.0), total, source })
 }

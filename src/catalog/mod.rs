@@ -83,6 +83,8 @@ pub struct Dataset {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Locs {
     pub id: Loc,
+    /// Where each alias is written.
+    pub aliases: Vec<Loc>,
     pub samples: Option<Loc>,
     pub components: Option<Loc>,
     pub variant_of: Option<Loc>,
@@ -97,6 +99,10 @@ pub struct Locs {
 /// blob holds it: the entry, where its parts are written, and per component
 /// (its location, its dataset name's location, the child it resolved to).
 pub type DatasetParts = (Dataset, Locs, Vec<(Loc, Loc, Option<DsId>)>);
+
+/// A catalog as the built-in blob stores it: each dataset's bytes, the ids,
+/// and the folded aliases with the dataset each names.
+pub type Encoded = (Vec<Vec<u8>>, Vec<String>, Vec<(String, u32)>);
 
 /// One part of a composite: `samples` of the child (the whole child if absent).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,7 +233,7 @@ impl Catalog {
     /// Each dataset encoded with its locations and resolved references (the
     /// built-in blob, written by the build), with its id and the folded
     /// aliases that name it.
-    pub fn encode(&self) -> (Vec<Vec<u8>>, Vec<String>, Vec<(String, u32)>) {
+    pub fn encode(&self) -> Encoded {
         let mut bytes = Vec::new();
         let mut ids = Vec::new();
         for slot in &self.datasets {
@@ -238,7 +244,7 @@ impl Catalog {
                 .flatten()
                 .map(|c| (c.loc.clone(), c.dataset_loc.clone(), c.child))
                 .collect();
-            let parts: (&Dataset, &Locs, Vec<(Loc, Loc, Option<DsId>)>) = (d, &d.at, comps);
+            let parts = (d, &d.at, comps);
             bytes.push(rmp_serde::to_vec_named(&parts).expect("a dataset encodes"));
             ids.push(d.id.to_string());
         }
@@ -275,13 +281,14 @@ impl Catalog {
             }
             let ds = self.datasets[i].get();
             for (k, alias) in ds.aliases.iter().enumerate() {
+                let alias_loc = ds.at.aliases.get(k).cloned().unwrap_or_else(|| ds.at.id.clone());
                 let key = fold(alias);
                 let owner = self.ids.get(key.as_ref()).or_else(|| self.aliases.get(key.as_ref())).copied();
                 match owner {
                     _ if key.is_empty() => diags.push(
                         Diagnostic::error(codes::INVALID_VALUE, format!("`{}` has an empty alias", ds.id))
-                            .at(Some(ds.at.id.clone()))
-                            .note_line(format!("alias number {} is empty", k + 1))
+                            .at(Some(alias_loc))
+                            .label("empty")
                             .help("remove the empty alias")
                             .about(Subject::Dataset(ds.id.to_string())),
                     ),
@@ -295,7 +302,8 @@ impl Catalog {
                                 self.datasets[o.ix()].get().id
                             ),
                         )
-                        .at(Some(ds.at.id.clone()))
+                        .at(Some(alias_loc))
+                        .label("this alias")
                         .related(Some(self.datasets[o.ix()].get().at.id.clone()), "the dataset it names")
                         .help("an alias must point at one dataset only; remove it from one of them")
                         .about(Subject::Dataset(ds.id.to_string())),
@@ -395,10 +403,16 @@ impl Catalog {
                 .related(self.broken.get(fold(name).as_ref()).cloned(), "the entry")
                 .help("fix the errors reported for that entry");
         }
+        let by_name = || {
+            let key = fold(name);
+            self.iter()
+                .find(|d| fold(&d.name) == key)
+                .map(|d| format!("did you mean `{}` ({})?", d.id, d.name))
+        };
         Diagnostic::error(codes::UNKNOWN_DATASET, format!("unknown dataset `{name}`"))
             .at(loc)
             .label("not in the catalog")
-            .maybe_help(suggest(name, self.names()))
+            .maybe_help(suggest(name, self.names()).or_else(by_name))
     }
 
     /// Every id and alias, for suggestions.

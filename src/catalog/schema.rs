@@ -1,7 +1,7 @@
 //! The catalog file exactly as written: raw serde types, every key known.
 
 use crate::id::Id;
-use crate::schema::Count;
+use crate::schema::{Count, Number, Table};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -9,7 +9,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct RawCatalogFile {
     #[serde(default)]
-    pub dataset: Vec<Spanned<RawDataset>>,
+    pub dataset: Vec<Spanned<Table<RawDataset>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,18 +41,27 @@ pub struct RawDataset {
     pub license: Option<String>,
     pub publisher: Option<String>,
     #[serde(default)]
-    pub links: Links,
+    pub links: Table<Links>,
     pub source: Option<String>,
     pub description: Option<String>,
     pub notes: Option<String>,
-    pub components: Option<Spanned<Vec<Spanned<RawComponent>>>>,
+    pub components: Option<Spanned<Vec<Spanned<Table<RawComponent>>>>>,
     /// The dataset this one is a subset, re-sample, re-format or re-caption of.
     pub variant_of: Option<Spanned<String>>,
     /// What the samples teach (a closed vocabulary, see [`Task`]).
     #[serde(default)]
     pub tasks: Vec<Task>,
     /// Text length of the samples, with its source.
-    pub text_tokens: Option<TextTokens>,
+    pub text_tokens: Option<Spanned<Table<RawTextTokens>>>,
+}
+
+/// `text_tokens` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTextTokens {
+    pub per_sample: Option<Spanned<Number>>,
+    pub total: Option<Spanned<Count>>,
+    pub source: Option<String>,
 }
 
 /// Text tokens of a dataset: an average per sample, or a total; with where

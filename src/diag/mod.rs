@@ -221,9 +221,28 @@ impl Allow {
                 .any(|(c, k)| c == d.code && k.as_ref().is_none_or(|k| d.keys.iter().any(|x| x == k)))
     }
 
-    /// The code part of an `allow` entry, for validation.
+    /// The code part of an `allow` entry.
     pub fn code_of(entry: &str) -> &str {
         entry.split_once(':').map_or(entry, |(c, _)| c)
+    }
+
+    /// Whether an `allow` entry names a code that can be silenced.
+    pub fn check(entry: &str) -> Result<(), String> {
+        let code = Allow::code_of(entry);
+        match codes::severity(code) {
+            Some(Severity::Error) => {
+                Err(format!("`{code}` is an error; only warnings and notes can be silenced"))
+            }
+            Some(_) if entry.ends_with(':') => Err(format!("`{entry}` names no dataset after `:`")),
+            Some(_) => Ok(()),
+            None => {
+                let close = suggest(code, codes::ALL.iter().filter(|c| c.1 != Severity::Error).map(|c| c.0));
+                Err(format!(
+                    "unknown diagnostic code `{code}`{}; the README lists every code",
+                    close.map_or(String::new(), |c| format!(" ({c})"))
+                ))
+            }
+        }
     }
 }
 
@@ -429,10 +448,13 @@ fn window(sources: &Sources, loc: &Loc) -> Window {
     let line_end = line_end.min(text.len());
     let cut_end = end.min(line_end).max(start);
     let (line, _) = sources.line_col(loc.file, start);
+    // Windows line ends: the carriage returns are not part of what is shown.
+    let shown: String = text[line_start..line_end].replace("\r\n", "\n").trim_end_matches('\r').to_string();
+    let span_end = (cut_end - line_start).min(shown.len()).max(start - line_start);
     Window {
-        text: text[line_start..line_end].to_string(),
+        text: shown,
         line,
-        span: start - line_start..cut_end - line_start,
+        span: (start - line_start).min(span_end)..span_end,
         path: sources.name(loc.file).to_string(),
     }
 }

@@ -33,6 +33,7 @@ pub fn entry_counts(
     sizes: &Sizes,
     mix: &[&Entry],
     budget: Option<(u64, &crate::diag::Loc)>,
+    include: Option<&crate::diag::Loc>,
     diags: &mut Diagnostics,
 ) -> Vec<Taken> {
     let mut out: Vec<Taken> = mix
@@ -66,20 +67,27 @@ pub fn entry_counts(
     let Some((budget, budget_loc)) = budget else { return out };
     if absolute > u128::from(budget) {
         let first = mix.iter().zip(&out).find(|(_, t)| t.taken.is_some()).map(|(e, _)| e.loc.clone());
-        diags.push(
-            Diagnostic::error(
-                codes::BUDGET_EXCEEDED,
-                format!(
-                    "the stage's entries take {} samples, more than its budget of {}",
-                    crate::report::count(absolute),
-                    crate::report::count(u128::from(budget))
-                ),
-            )
-            .at(Some(budget_loc.clone()))
-            .label("budget")
-            .related(first, "first entry with a count")
-            .help("raise `budget` or take fewer samples; weighted entries share what is left"),
+        let help = if weighted.is_empty() {
+            "raise `budget` or take fewer samples"
+        } else {
+            "raise `budget` or take fewer samples; weighted entries share what is left"
+        };
+        let message = format!(
+            "the stage's entries take {} samples, more than its budget of {}",
+            crate::report::count(absolute),
+            crate::report::count(u128::from(budget))
         );
+        // A budget that comes with an included stage: point at the include.
+        let d = match include {
+            Some(inc) => Diagnostic::error(codes::BUDGET_EXCEEDED, message)
+                .at(Some(inc.clone()))
+                .label("this stage takes the budget of the stage it includes")
+                .related(Some(budget_loc.clone()), "budget"),
+            None => Diagnostic::error(codes::BUDGET_EXCEEDED, message)
+                .at(Some(budget_loc.clone()))
+                .label("budget"),
+        };
+        diags.push(d.related(first, "first entry with a count").help(help));
         return out;
     }
     if weighted.is_empty() {
@@ -134,6 +142,23 @@ pub fn entry_counts(
         }
     };
     for (&i, n) in weighted.iter().zip(counts) {
+        if n == 0 {
+            let e = mix[i];
+            diags.push(
+                Diagnostic::error(
+                    codes::ZERO_SAMPLES,
+                    format!(
+                        "`{}` of `{}` gets no sample: the budget leaves {} for the weights",
+                        e.amount.describe(),
+                        catalog.get(e.dataset).id,
+                        crate::report::count(u128::from(rest))
+                    ),
+                )
+                .at(Some(e.loc.clone()))
+                .label("takes nothing")
+                .help("raise `budget`, raise this weight, or remove the entry"),
+            );
+        }
         let taken = Some(n as u64); // n ≤ rest
         out[i] = Taken { taken, unique: unique(taken, sizes.get(mix[i].dataset).size), approx: false };
     }

@@ -121,27 +121,22 @@ impl<'a> Resolved<'a> {
         let (cycles, on_cycle) =
             functional_cycles(keys.len(), |i| self.include.get(&keys[i]).and_then(|t| index.get(t).copied()));
         for cycle in cycles {
-            let names: Vec<String> =
-                cycle.iter().map(|&i| format!("`{}`", self.stage_name(keys[i]))).collect();
+            // Each link as written, with the stage it resolves to when it is
+            // inherited: `r2:s` → `r1:s` (inherited from `r2:s`).
+            let mut names = vec![format!("`{}`", self.stage_name(keys[cycle[0]]))];
+            for w in cycle.windows(2) {
+                let (from, to) = (keys[w[0]], keys[w[1]]);
+                let written = self.stage(from).include.as_ref().map(ToString::to_string).unwrap_or_default();
+                let resolved = self.stage_name(to);
+                names.push(if written == resolved {
+                    format!("`{resolved}`")
+                } else {
+                    format!("`{written}` (inherited from `{resolved}`)")
+                });
+            }
             let first = keys[cycle[0]];
             let loc = self.stage(first).include.as_ref().map(|i| i.loc.clone());
-            let mut d = cycle_error(&names, loc, "include");
-            // A cycle through inheritance: say which link is inherited.
-            for &i in &cycle {
-                let key = keys[i];
-                let inc = self.stage(key).include.as_ref();
-                if let (Some(inc), Some(t)) = (inc, self.include.get(&key)) {
-                    if &inc.recipe != self.recipe_id(t.recipe) {
-                        d = d.note_line(format!(
-                            "`{}:{}` is inherited by `{}` from `{}`",
-                            inc.recipe,
-                            inc.stage,
-                            inc.recipe,
-                            self.stage_name(*t)
-                        ));
-                    }
-                }
-            }
+            let d = cycle_error(&names, loc, "include");
             diags.push(d.about(Subject::Recipe(self.recipe_id(first.recipe).to_string())));
         }
         for (i, c) in on_cycle.iter().enumerate() {

@@ -325,6 +325,21 @@ impl<'a> Planner<'a> {
         let catalog = &self.inputs.catalog;
         let walk = expand::reach(catalog, catalog.ids(), &mut all);
         self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut all);
+        // `variant_of` must not loop.
+        let (cycles, _) = graph::functional_cycles(catalog.len(), |i| {
+            catalog.get(crate::catalog::DsId(i as u32)).at.variant_of_ix.map(|d| d.ix())
+        });
+        for cycle in cycles {
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|&i| format!("`{}`", catalog.get(crate::catalog::DsId(i as u32)).id))
+                .collect();
+            let first = catalog.get(crate::catalog::DsId(cycle[0] as u32));
+            all.push(
+                graph::cycle_error(&names, first.at.variant_of.clone(), "variant_of")
+                    .about(Subject::Dataset(first.id.to_string())),
+            );
+        }
         let allow = crate::diag::Allow::new(opts.allow.iter().map(String::as_str));
         let user = |file: usize| self.inputs.sources.origin(file) == crate::diag::Origin::User;
         for r in self.inputs.recipes.sorted() {

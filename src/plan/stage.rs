@@ -94,7 +94,10 @@ impl Planner<'_> {
         if diags.has_errors() {
             return done(diags, None);
         }
-        let counts = entry_counts(catalog, &sizes, &entries, self.budget_of(key), &mut diags);
+        let budget = self.budget_of(key);
+        let include_loc =
+            stage.include.as_ref().filter(|_| stage.budget.is_none() && budget.is_some()).map(|i| &i.loc);
+        let counts = entry_counts(catalog, &sizes, &entries, budget, include_loc, &mut diags);
         if diags.has_errors() {
             return done(diags, None);
         }

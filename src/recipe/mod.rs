@@ -152,7 +152,9 @@ impl Stated {
 pub struct Recipes {
     recipes: Vec<Recipe>,
     layer: Vec<u8>,
-    ids: FxHashMap<Id, RecipeIx>,
+    /// Folded id → recipe (`my_recipe` finds `my-recipe`; two ids that fold
+    /// alike are an error).
+    ids: FxHashMap<String, RecipeIx>,
     /// Ids of recipes that failed to convert, with the file: a reference to
     /// one is not "unknown".
     broken: FxHashMap<Id, Loc>,
@@ -170,7 +172,7 @@ impl Recipes {
     /// Adds a recipe converted elsewhere (the built-in set).
     pub fn push(&mut self, recipe: Recipe, layer: u8) {
         let ix = RecipeIx(self.recipes.len() as u32);
-        self.ids.insert(recipe.id.clone(), ix);
+        self.ids.insert(crate::id::fold(recipe.id.as_str()).into_owned(), ix);
         self.recipes.push(recipe);
         self.layer.push(layer);
     }
@@ -194,15 +196,23 @@ impl Recipes {
     }
 
     fn insert(&mut self, recipe: Recipe, layer: u8, diags: &mut Diagnostics) {
-        let Some(&ix) = self.ids.get(&recipe.id) else {
+        let Some(&ix) = self.ids.get(crate::id::fold(recipe.id.as_str()).as_ref()) else {
             self.push(recipe, layer);
             return;
         };
         let prev = &self.recipes[ix.ix()];
         let subject = Subject::Recipe(recipe.id.to_string());
-        if self.layer[ix.ix()] == layer {
+        if self.layer[ix.ix()] == layer || prev.id != recipe.id {
+            let (code, message) = if prev.id == recipe.id {
+                (codes::DUPLICATE_ID, format!("duplicate recipe id `{}`", recipe.id))
+            } else {
+                (
+                    codes::ID_CLASH,
+                    format!("recipe ids `{}` and `{}` name the same recipe", prev.id, recipe.id),
+                )
+            };
             diags.push(
-                Diagnostic::error(codes::DUPLICATE_ID, format!("duplicate recipe id `{}`", recipe.id))
+                Diagnostic::error(code, message)
                     .at(Some(recipe.loc.clone()))
                     .label("defined again here")
                     .related(Some(prev.loc.clone()), "first defined here")
@@ -231,7 +241,7 @@ impl Recipes {
     }
 
     pub fn lookup(&self, id: &str) -> Option<RecipeIx> {
-        self.ids.get(id).copied()
+        self.ids.get(crate::id::fold(id).as_ref()).copied()
     }
 
     pub fn get(&self, ix: RecipeIx) -> &Recipe {
@@ -289,7 +299,7 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
     let mut seen: FxHashMap<Id, Loc> = FxHashMap::default();
     let mut stages = Vec::new();
     for s in raw.stage {
-        let stage = convert_stage(file, s.into_inner(), catalog, diags);
+        let stage = convert_stage(file, s.into_inner().0, catalog, diags);
         if let Some(first) = seen.get(&stage.id) {
             diags.push(
                 Diagnostic::error(codes::DUPLICATE_ID, format!("duplicate stage id `{}`", stage.id))
@@ -311,19 +321,27 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         );
     }
     for a in &raw.allow {
-        let code = crate::diag::Allow::code_of(a.get_ref());
-        if crate::diag::codes::severity(code).is_none() {
+        if let Err(message) = crate::diag::Allow::check(a.get_ref()) {
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("unknown diagnostic code `{code}`"))
+                Diagnostic::error(codes::INVALID_VALUE, format!("`allow`: {message}"))
                     .at(Some(loc_of(file, a)))
-                    .maybe_help(suggest(code, codes::ALL.iter().map(|c| c.0)))
-                    .note_line("the README lists every code"),
+                    .help("write a warning code, or `code:dataset-id` for one dataset"),
             );
+        } else if let Some((_, key)) = a.get_ref().split_once(':') {
+            // `code:id`: a dataset, or one of this recipe's stages
+            if catalog.lookup(key).is_none() && !seen.contains_key(key) {
+                diags.push(
+                    Diagnostic::error(codes::UNKNOWN_DATASET, format!("`allow`: no dataset or stage `{key}`"))
+                        .at(Some(loc_of(file, a)))
+                        .maybe_help(suggest(key, catalog.names().chain(seen.keys().map(|k| k.as_str()))))
+                        .note_line("`code:id` silences a warning about one dataset (or, for `stated-mismatch`, one stage)"),
+                );
+            }
         }
     }
     let mut eval = Vec::new();
     let mut eval_source = None;
-    if let Some(e) = raw.eval {
+    if let Some(crate::schema::Table(e)) = raw.eval {
         for b in &e.benchmarks {
             match catalog.lookup(b.get_ref()) {
                 Some(ix) => eval.push(ix),
@@ -343,7 +361,7 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         source: raw.source,
         description: raw.description,
         extends: raw.extends.map(|e| (e.get_ref().clone(), loc_of(file, &e))),
-        model: raw.model,
+        model: raw.model.map(|m| m.0),
         allow: raw.allow.into_iter().map(Spanned::into_inner).collect(),
         eval,
         eval_source,
@@ -372,7 +390,7 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         .into_iter()
         .filter_map(|e| {
             let at = loc_of(file, &e);
-            convert_entry(file, e.into_inner(), at, catalog, diags)
+            convert_entry(file, e.into_inner().0, at, catalog, diags)
         })
         .collect();
     Stage {
@@ -397,10 +415,10 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
 /// `[stage.training]` checked: numbers finite and positive.
 fn training(
     file: FileId,
-    raw: Spanned<RawTraining>,
+    raw: Spanned<crate::schema::Table<RawTraining>>,
     diags: &mut Diagnostics,
 ) -> (Training, Option<(Dec, Loc)>) {
-    let raw = raw.into_inner();
+    let raw = raw.into_inner().0;
     let mut number = |field: &str, v: &Option<Spanned<Number>>| -> Option<(f64, Loc)> {
         let v = v.as_ref()?;
         let x = v.get_ref().0;
@@ -447,6 +465,7 @@ fn stated(file: FileId, raw: &Spanned<CountOrText>, diags: &mut Diagnostics) -> 
         Ok(Reading::One(f)) if f.measure == Measure::Samples => format!("`{text}` is zero"),
         Ok(Reading::One(f)) => format!("`{text}` is a number of {}, not of samples", f.measure.as_str()),
         Ok(Reading::Many(_)) => format!("`{text}` has more than one figure"),
+        Ok(Reading::Nothing) if text.trim().is_empty() => "it is empty".to_string(),
         Ok(Reading::Nothing) => format!("`{text}` has no figure"),
         Err(e) => format!("`{text}`: {e}"),
     };
@@ -464,8 +483,13 @@ fn parse_stage_ref(file: FileId, raw: &Spanned<String>, diags: &mut Diagnostics)
     match parsed {
         Some((recipe, stage)) => Some(StageRef { recipe, stage, loc: loc_of(file, raw) }),
         None => {
+            let message = if text.trim().is_empty() {
+                "`include` is empty".to_string()
+            } else {
+                format!("invalid include `{text}`")
+            };
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("invalid include `{text}`"))
+                Diagnostic::error(codes::INVALID_VALUE, message)
                     .at(Some(loc_of(file, raw)))
                     .help("write `recipe-id:stage-id`, e.g. `valley:pretrain`"),
             );
@@ -493,16 +517,24 @@ fn convert_entry(
     .filter_map(|(k, l)| l.map(|l| (k, l)))
     .collect();
     if given.len() > 1 {
-        diags.push(
-            Diagnostic::error(
-                codes::CONFLICTING_AMOUNTS,
-                format!("conflicting amounts: `{}` and `{}` on one entry", given[0].0, given[1].0),
-            )
-            .at(Some(given[1].1.clone()))
-            .label("second amount")
-            .related(Some(given[0].1.clone()), "first amount")
-            .help("give at most one of `samples`, `fraction`, `epochs`, `weight` and `subset`"),
-        );
+        let mut given = given;
+        given.sort_by_key(|(_, l)| l.span.start);
+        let names: Vec<String> = given.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let listed = match names.split_last() {
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        let mut d = Diagnostic::error(
+            codes::CONFLICTING_AMOUNTS,
+            format!("conflicting amounts: {listed} on one entry"),
+        )
+        .at(Some(given[1].1.clone()))
+        .label("a second amount")
+        .related(Some(given[0].1.clone()), "the first amount");
+        for (_, l) in &given[2..] {
+            d = d.related(Some(l.clone()), "another amount");
+        }
+        diags.push(d.help("give at most one of `samples`, `fraction`, `epochs`, `weight` and `subset`"));
         return None;
     }
     let amount = if raw.samples.is_some() {

@@ -2,7 +2,7 @@
 
 use crate::id::Id;
 pub use crate::schema::CountOrText;
-use crate::schema::{Count, Number};
+use crate::schema::{Count, Number, Table};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -16,14 +16,14 @@ pub struct RawRecipe {
     pub source: Option<String>,
     pub description: Option<String>,
     pub extends: Option<Spanned<Id>>,
-    pub model: Option<Model>,
+    pub model: Option<Table<Model>>,
     /// Warning codes this recipe silences.
     #[serde(default)]
     pub allow: Vec<Spanned<String>>,
     /// The benchmarks the model reports on (for contamination checks).
-    pub eval: Option<RawEval>,
+    pub eval: Option<Table<RawEval>>,
     #[serde(default)]
-    pub stage: Vec<Spanned<RawStage>>,
+    pub stage: Vec<Spanned<Table<RawStage>>>,
 }
 
 /// `[eval]`: the benchmarks a recipe's model is evaluated on.
@@ -95,8 +95,8 @@ pub struct RawStage {
     pub trainable: Vec<String>,
     pub source: Option<String>,
     pub notes: Option<String>,
-    pub mix: Option<Spanned<Vec<Spanned<RawEntry>>>>,
-    pub training: Option<Spanned<RawTraining>>,
+    pub mix: Option<Spanned<Vec<Spanned<Table<RawEntry>>>>>,
+    pub training: Option<Spanned<Table<RawTraining>>>,
 }
 
 /// `[stage.training]` as written; checked into a [`Training`].
