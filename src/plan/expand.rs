@@ -194,7 +194,9 @@ pub struct Split {
 struct Node {
     ds: DsId,
     taken: BigRational,
-    unique: BigRational,
+    /// `None` while the distinct mass equals the taken mass (the common
+    /// case: nothing repeated), which halves the exact arithmetic.
+    unique: Option<BigRational>,
     unknown: bool,
     approx: bool,
     paths: PathCount,
@@ -225,7 +227,7 @@ pub fn split(
         .map(|&ds| Node {
             ds,
             taken: zero.clone(),
-            unique: zero.clone(),
+            unique: None,
             unknown: false,
             approx: false,
             paths: PathCount::Exact(0),
@@ -242,8 +244,12 @@ pub fn split(
         let n = &mut nodes[i];
         match (r.taken, r.unique) {
             (Some(t), Some(u)) => {
+                if t != u || n.unique.is_some() {
+                    let mut un = n.unique.take().unwrap_or_else(|| n.taken.clone());
+                    un += int(u);
+                    n.unique = Some(un);
+                }
                 n.taken += int(t);
-                n.unique += int(u);
                 total_taken += u128::from(t);
                 total_unique += u128::from(u);
             }
@@ -268,12 +274,17 @@ pub fn split(
         let mut passed_t = zero.clone();
         let mut passed_u = zero.clone();
         let denom = size.denom.filter(|&d| d > 0);
-        let known_held: u128 = components
+        let helds: Vec<Option<u64>> = components
             .iter()
-            .filter_map(|c| c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)))
-            .map(u128::from)
-            .sum();
+            .map(|c| c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)))
+            .collect();
+        let known_held: u128 = helds.iter().flatten().map(|&h| u128::from(h)).sum();
         let denom = denom.map(|d| u128::from(d).max(known_held));
+        // Every part known and adding up to the split: nothing is left over,
+        // so the rest need not be worked out.
+        let whole = helds.iter().all(Option::is_some)
+            && denom == Some(known_held)
+            && components.iter().all(|c| c.child.is_some_and(|ch| local.contains_key(&ch)));
         for c in components {
             let Some(&ci) = c.child.and_then(|ch| local.get(&ch)) else { continue };
             let held = c.samples.or_else(|| sizes.get(nodes[ci].ds).size);
@@ -296,22 +307,34 @@ pub fn split(
             match (held, denom) {
                 (Some(h), Some(d)) => {
                     let f = BigRational::new(BigInt::from(h), BigInt::from(d));
-                    let (t, u) = (&taken * &f, &unique * &f);
-                    passed_t += &t;
-                    passed_u += &u;
+                    let t = &taken * &f;
+                    let u = unique.as_ref().map(|u| u * &f);
+                    if !whole {
+                        passed_t += &t;
+                        passed_u += u.as_ref().unwrap_or(&t);
+                    }
+                    match (u, child.unique.as_mut()) {
+                        (None, None) => {}
+                        (u, _) => {
+                            let mut cu = child.unique.take().unwrap_or_else(|| child.taken.clone());
+                            cu += u.as_ref().unwrap_or(&t);
+                            child.unique = Some(cu);
+                        }
+                    }
                     child.taken += t;
-                    child.unique += u;
                 }
                 _ => child.unknown = true,
             }
         }
         // What the known parts do not take: credited to no leaf.
-        let rest_t = &taken - &passed_t;
-        let rest_u = &unique - &passed_u;
-        if rest_t.is_positive() || rest_u.is_positive() {
-            unattr_t += rest_t;
-            unattr_u += rest_u;
-            unattr_approx |= nodes[i].approx || size.approx;
+        if !whole {
+            let rest_t = &taken - &passed_t;
+            let rest_u = unique.as_ref().unwrap_or(&taken) - &passed_u;
+            if rest_t.is_positive() || rest_u.is_positive() {
+                unattr_t += rest_t;
+                unattr_u += rest_u;
+                unattr_approx |= nodes[i].approx || size.approx;
+            }
         }
     }
     // Leaves: the datasets reached that are not composites.
@@ -324,7 +347,7 @@ pub fn split(
     for &i in &leaf_ix {
         if nodes[i].unknown {
             unattr_t += nodes[i].taken.clone();
-            unattr_u += nodes[i].unique.clone();
+            unattr_u += nodes[i].unique.clone().unwrap_or_else(|| nodes[i].taken.clone());
         }
     }
     let known: Vec<usize> = leaf_ix.iter().copied().filter(|&i| !nodes[i].unknown).collect();
@@ -345,8 +368,11 @@ pub fn split(
     };
     let (taken, rest_t) =
         round(total_taken, known.iter().map(|&i| nodes[i].taken.clone()).collect(), unattr_t);
-    let (unique, rest_u) =
-        round(total_unique, known.iter().map(|&i| nodes[i].unique.clone()).collect(), unattr_u);
+    let (unique, rest_u) = round(
+        total_unique,
+        known.iter().map(|&i| nodes[i].unique.clone().unwrap_or_else(|| nodes[i].taken.clone())).collect(),
+        unattr_u,
+    );
     let mut counts: FxHashMap<usize, (Option<u64>, Option<u64>)> = FxHashMap::default();
     for (k, &i) in known.iter().enumerate() {
         counts.insert(i, (taken[k], unique[k]));
