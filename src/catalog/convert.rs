@@ -37,17 +37,31 @@ pub(crate) fn positive(
     }
 }
 
+/// A converted entry, or the id and place of one that could not be.
+pub type Converted = Result<Dataset, (String, Loc)>;
+
+/// Parses a catalog file and converts its entries (no catalog needed: this
+/// runs on many files at once).
+pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Converted> {
+    let Some(raw) = crate::parse::parse_toml::<RawCatalogFile>(file, text, diags) else {
+        return Vec::new();
+    };
+    raw.dataset
+        .into_iter()
+        .map(|entry| {
+            let id_loc = loc_of(file, &entry.get_ref().id);
+            let id = entry.get_ref().id.get_ref().to_string();
+            convert(file, entry, diags).ok_or((id, id_loc))
+        })
+        .collect()
+}
+
 /// Parses a catalog file and adds its entries to `catalog` in `layer`.
 pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diags: &mut Diagnostics) {
-    let Some(raw) = crate::parse::parse_toml::<RawCatalogFile>(file, text, diags) else {
-        return;
-    };
-    for entry in raw.dataset {
-        let id_loc = loc_of(file, &entry.get_ref().id);
-        let id = entry.get_ref().id.get_ref().to_string();
-        match convert(file, entry, diags) {
-            Some(ds) => catalog.insert(ds, layer, diags),
-            None => catalog.insert_broken(&id, id_loc),
+    for e in parse_file(file, text, diags) {
+        match e {
+            Ok(ds) => catalog.insert(ds, layer, diags),
+            Err((id, loc)) => catalog.insert_broken(&id, loc),
         }
     }
 }

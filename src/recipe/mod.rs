@@ -169,6 +169,11 @@ impl Recipes {
         }
     }
 
+    /// Adds a recipe file parsed elsewhere; converted in [`Recipes::finish`].
+    pub fn add_parsed(&mut self, file: FileId, raw: RawRecipe, layer: u8) {
+        self.pending.push((file, raw, layer));
+    }
+
     /// Adds a recipe converted elsewhere (the built-in set).
     pub fn push(&mut self, recipe: Recipe, layer: u8) {
         let ix = RecipeIx(self.recipes.len() as u32);
