@@ -127,7 +127,7 @@ impl Inputs {
                 Parsed::Recipe(raw, diags) => {
                     inputs.diags.extend(diags.into_vec());
                     if let Some(raw) = raw {
-                        inputs.recipes.add_parsed(job.file, raw, job.layer);
+                        inputs.recipes.add_parsed(job.file, *raw, job.layer);
                     }
                 }
             }
@@ -269,7 +269,7 @@ struct Job {
 /// and its diagnostics, to be added in order.
 enum Parsed {
     Catalog(Vec<crate::catalog::convert::Converted>, Diagnostics),
-    Recipe(Option<crate::recipe::schema::RawRecipe>, Diagnostics),
+    Recipe(Option<Box<crate::recipe::schema::RawRecipe>>, Diagnostics),
 }
 
 fn parse_one(sources: &Sources, job: &Job) -> Parsed {
@@ -280,7 +280,7 @@ fn parse_one(sources: &Sources, job: &Job) -> Parsed {
         Parsed::Catalog(entries, diags)
     } else {
         let raw = crate::parse::parse_toml(job.file, text, &mut diags);
-        Parsed::Recipe(raw, diags)
+        Parsed::Recipe(raw.map(Box::new), diags)
     }
 }
 
