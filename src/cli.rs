@@ -89,7 +89,7 @@ pub enum Command {
         #[command(flatten)]
         plan: PlanArgs,
     },
-    /// The mix report of one recipe (formats: table, md, json, csv).
+    /// The mix report of one recipe (formats: table, md, json, csv, html).
     Plan {
         /// A built-in recipe id or a path to a recipe file (the files beside it are read too).
         recipe: String,
@@ -99,7 +99,7 @@ pub enum Command {
         #[command(flatten)]
         plan: PlanArgs,
     },
-    /// Recipes side by side: shared and different data, model and training facts (formats: table, md, json, csv).
+    /// Recipes side by side: shared and different data, model and training facts (formats: table, md, json, csv, html).
     Compare {
         /// Recipe ids or paths (two or more), or --all.
         #[arg(value_name = "RECIPE")]
@@ -260,7 +260,7 @@ fn formats(command: &Command) -> &'static [Format] {
     use Format::*;
     match command {
         Command::Check { .. } => &[Table, Md, Json, Csv],
-        Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv],
+        Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv, Html],
         Command::Export { .. } => &[Csv, Json, Md],
         Command::Graph { .. } => &[Dot, Mermaid, Json],
         Command::Recipes => &[Table, Md, Json, Csv],
@@ -581,7 +581,7 @@ impl Session<'_> {
         let sources = &self.inputs.sources;
         // Warnings go to stderr unless the format carries them; of the notes,
         // only those about the user's own files (a replaced built-in entry).
-        let shown_in_output = matches!(self.format, Format::Table | Format::Json);
+        let shown_in_output = matches!(self.format, Format::Table | Format::Json | Format::Html);
         let rest: Diagnostics = notes
             .iter()
             .filter(|d| match d.severity {
