@@ -36,7 +36,9 @@ fn browser(test: &str) -> Option<PathBuf> {
             panic!("MIXPLAN_REQUIRE_BROWSER is set but no chromium is on PATH (apt-get install chromium)")
         }
         None => {
-            eprintln!("skipped {test}: no chromium on PATH (apt-get install chromium, or set MIXPLAN_CHROMIUM)");
+            eprintln!(
+                "skipped {test}: no chromium on PATH (apt-get install chromium, or set MIXPLAN_CHROMIUM)"
+            );
             None
         }
     }
@@ -122,7 +124,8 @@ fn screenshot(chromium: &Path, dir: &Path, page: &Path, height: u32) -> (u32, u3
         dir,
         &[format!("--window-size=1200,{height}"), format!("--screenshot={}", png_path.display()), url(page)],
     );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).expect("a screenshot")));
+    let decoder =
+        png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).expect("a screenshot")));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size().expect("size")];
     let info = reader.next_frame(&mut buf).expect("a frame");
@@ -148,7 +151,12 @@ fn assert_not_blank(px: &[[u8; 3]]) {
     assert!(px.iter().any(|p| *p != first), "the screenshot is one colour");
     let white = count(px, "#FFFFFF");
     // Charts and text cover a real part of the page, not a few stray pixels.
-    assert!(px.len() - white > px.len() / 10, "only {} of {} pixels are not white", px.len() - white, px.len());
+    assert!(
+        px.len() - white > px.len() / 10,
+        "only {} of {} pixels are not white",
+        px.len() - white,
+        px.len()
+    );
 }
 
 #[test]
@@ -159,9 +167,19 @@ fn plan_page_renders_in_chromium() {
     let dom = dom(&chromium, dir.path(), &page);
     // The stages as elements with their totals, from Chromium's DOM.
     assert!(dom.contains("<section class=\"stage\" id=\"stage-1-pretrain\" data-stage=\"pretrain\" data-total-seen=\"558128\""), "{dom}");
-    assert!(dom.contains("<section class=\"stage\" id=\"stage-2-sft\" data-stage=\"sft\" data-total-seen=\"665298\""));
+    assert!(dom.contains(
+        "<section class=\"stage\" id=\"stage-2-sft\" data-stage=\"sft\" data-total-seen=\"665298\""
+    ));
     assert!(dom.contains("665,298 distinct samples, 665,298 seen"));
-    for ds in ["llava-pretrain-558k", "visual-genome", "vqav2", "ocr-vqa", "llava-instruct-150k-reasoning", "gqa", "ok-vqa"] {
+    for ds in [
+        "llava-pretrain-558k",
+        "visual-genome",
+        "vqav2",
+        "ocr-vqa",
+        "llava-instruct-150k-reasoning",
+        "gqa",
+        "ok-vqa",
+    ] {
         assert!(dom.contains(&format!("<b>{ds}</b>")), "{ds} in the DOM");
     }
     // The charts are SVG elements in the DOM, with their labels as text.
@@ -181,7 +199,11 @@ fn plan_page_renders_in_chromium() {
 fn compare_page_renders_in_chromium() {
     let Some(chromium) = browser("compare_page_renders_in_chromium") else { return };
     let dir = tempfile::tempdir().unwrap();
-    let page = page(&["compare", "llava-1.5-7b", "sharegpt4v-7b", "--stage", "sft", "-f", "html"], dir.path(), "compare.html");
+    let page = page(
+        &["compare", "llava-1.5-7b", "sharegpt4v-7b", "--stage", "sft", "-f", "html"],
+        dir.path(),
+        "compare.html",
+    );
     let dom = dom(&chromium, dir.path(), &page);
     assert!(dom.contains("data-recipe=\"llava-1.5-7b\" data-total-seen=\"665298\""));
     assert!(dom.contains("data-recipe=\"sharegpt4v-7b\" data-total-seen=\"665058\""));

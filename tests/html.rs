@@ -210,3 +210,64 @@ fn html_is_refused_where_it_is_not_offered() {
         assert!(err.contains("does not write `--format html`"), "{err}");
     }
 }
+
+#[test]
+fn warnings_stand_where_they_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["catalog.toml", "high-epochs.toml", "contamination.toml"] {
+        std::fs::copy(format!("tests/fixtures/warn/{f}"), dir.path().join(f)).unwrap();
+    }
+    let plan = |recipe: &str| {
+        let catalog = dir.path().join("catalog.toml");
+        let path = dir.path().join(recipe);
+        let out = mixplan()
+            .args([
+                "--no-builtin",
+                "--catalog",
+                catalog.to_str().unwrap(),
+                "plan",
+                path.to_str().unwrap(),
+                "-f",
+                "html",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        // The page carries the warnings; stderr does not repeat them.
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("warning["));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A stage's warning is in its section, once.
+    let html = plan("high-epochs.toml");
+    assert_eq!(html.matches("<code>high-epochs</code>").count(), 1);
+    assert!(section_of(&html, "s").contains("<code>high-epochs</code> <code>chat</code> is seen 10.00 times"));
+    // A warning of the whole recipe stands before the stages.
+    let html = plan("contamination.toml");
+    let at = html.find("<code>contamination</code>").expect("the contamination warning");
+    assert!(at < html.find("<section class=\"stage\"").unwrap());
+    assert_eq!(html.matches("<code>contamination</code>").count(), 1);
+}
+
+#[test]
+fn compare_leaves_the_plans_warnings_to_stderr() {
+    // A comparison shows no plan's warnings, so every format prints them on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("tests/fixtures/warn/catalog.toml", dir.path().join("catalog.toml")).unwrap();
+    std::fs::copy("tests/fixtures/warn/counted-twice.toml", dir.path().join("counted-twice.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    std::fs::copy("tests/fixtures/warn/high-epochs.toml", dir.path().join("b/high-epochs.toml")).unwrap();
+    for format in ["table", "json", "html", "csv", "md"] {
+        let out = mixplan()
+            .args(["--no-builtin", "--catalog"])
+            .arg(dir.path().join("catalog.toml"))
+            .arg("compare")
+            .arg(dir.path().join("counted-twice.toml"))
+            .arg(dir.path().join("b/high-epochs.toml"))
+            .args(["-f", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("warning[high-epochs]"), "{format}: {err}");
+    }
+}

@@ -7,6 +7,7 @@ use super::palette::{category, NONE, OTHER};
 use super::svg::{self, Segment, SizeBar, StageBox};
 use super::treemap::{self, Node};
 use super::{anchor, breakdown, diagnostics, esc, legend, page, swatch, table};
+use crate::diag::JsonDiagnostic;
 use crate::plan::{Breakdown, LeafRow, LicenseLine, Plan, StagePlan, Totals};
 use crate::report::{approx_count, count, epochs, percent, plural, total};
 use std::collections::BTreeMap;
@@ -23,11 +24,21 @@ pub fn render(plan: &Plan) -> String {
         b.push_str(&breakdowns(&plan.breakdown, &plan.licenses));
         b.push_str("</section>\n");
     }
-    b.push_str(&diagnostics(&plan.warnings));
+    b.push_str(&diagnostics(&recipe_warnings(plan)));
     for (i, s) in plan.stages.iter().enumerate() {
         stage(i, s, &plan.recipe.id, &mut b);
     }
     page(&format!("{} ({}) — mixplan", plan.recipe.name, plan.recipe.id), &b)
+}
+
+/// The recipe's warnings that no stage shows (a stage's own are in its section).
+fn recipe_warnings(plan: &Plan) -> Vec<JsonDiagnostic> {
+    let key = |d: &JsonDiagnostic| {
+        (d.code, d.message.clone(), d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column)))
+    };
+    let in_stages: std::collections::BTreeSet<_> =
+        plan.stages.iter().flat_map(|s| s.warnings.iter().map(key)).collect();
+    plan.warnings.iter().filter(|d| !in_stages.contains(&key(d))).cloned().collect()
 }
 
 /// "1,223,426 distinct, 1,223,426 seen".
@@ -137,7 +148,11 @@ fn overview(plan: &Plan, b: &mut String) {
         .map(|(i, s)| StageBox {
             id: s.id.clone(),
             order: i + 1,
-            kind: s.kind.as_str().to_string(),
+            kind: if s.trainable.is_empty() {
+                s.kind.as_str().to_string()
+            } else {
+                format!("{} · trains {}", s.kind.as_str(), s.trainable.join(", "))
+            },
             total: format!("{} seen", total(s.totals.total_seen, s.totals.known_seen)),
             after: s.after.clone(),
             note: match (&s.include, s.defined_in != plan.recipe.id) {
