@@ -375,8 +375,16 @@ fn dataset_bar(s: &StagePlan, colours: &BTreeMap<&str, &'static str>) -> String 
     out
 }
 
+/// A composite chain; a long one shortened in the middle, as the table does.
 fn via_text(v: &[String]) -> String {
-    esc(&v.join(" → "))
+    esc(&chain(v))
+}
+
+fn chain(v: &[String]) -> String {
+    if v.len() <= 4 {
+        return v.join(" → ");
+    }
+    format!("{} → {} → … ({} more) → {}", v[0], v[1], v.len() - 3, v[v.len() - 1])
 }
 
 fn name_cell(id: &str, name: &str) -> String {
@@ -472,7 +480,7 @@ fn tree(s: &StagePlan, colours: &BTreeMap<&str, &'static str>) -> String {
             percent(l.count.share)
         );
         if !l.via.is_empty() {
-            title.push_str(&format!("; via {}", l.via.join(" → ")));
+            title.push_str(&format!("; via {}", chain(&l.via)));
         }
         let colour = colours.get(l.dataset.as_str()).copied().unwrap_or(OTHER).to_string();
         root.insert(
