@@ -97,6 +97,9 @@ fn plan_html_is_one_self_contained_page_with_the_llava_1_5_figures() {
     // The note about rounded parts is in the stage it belongs to.
     assert!(sft.contains("<code>rounded-parts</code>"));
     assert!(!section_of(&html, "pretrain").contains("rounded-parts"));
+    // The effective number of datasets as the JSON writes it (3 decimals).
+    assert!(html.contains("<b>7.19</b><span>effective number of datasets</span>"));
+    assert!(sft.contains("Effective number of datasets: 10.591 "));
     // The breakdowns: 93.88% image, 6.12% text in the SFT stage.
     assert!(sft.contains(">image 93.88%<") || sft.contains("image 93.88%"));
     assert!(sft.contains("text 6.12%"));

@@ -68,8 +68,8 @@ p{margin:4px 0}
 .card b{display:block;font-size:21px;font-variant-numeric:tabular-nums}
 .card span{color:var(--muted);font-size:13px}
 .facts{margin:6px 0;padding:0;list-style:none}
-.facts li{margin:2px 0}
-.facts b{display:inline-block;min-width:92px;color:var(--muted);font-weight:600}
+.facts li{margin:2px 0;display:grid;grid-template-columns:104px minmax(0,1fr);gap:0 8px}
+.facts b{color:var(--muted);font-weight:600}
 .ord{display:inline-block;min-width:30px;height:30px;border-radius:15px;background:var(--accent);color:#FFFFFF;text-align:center;font-size:16px;line-height:30px}
 .kind{font-size:13px;font-weight:600;border:1px solid var(--accent);color:var(--accent);border-radius:10px;padding:0 8px}
 .after{font-size:14px;font-weight:400;color:var(--muted)}

@@ -41,6 +41,11 @@ fn recipe_warnings(plan: &Plan) -> Vec<JsonDiagnostic> {
     plan.warnings.iter().filter(|d| !in_stages.contains(&key(d))).cloned().collect()
 }
 
+/// The effective number of datasets with the JSON's 3 decimals: 10.591, 7.19, 1.
+fn effective(e: f64) -> String {
+    crate::report::trim_float(crate::plan::round_to(e, 3))
+}
+
 /// "1,223,426 distinct, 1,223,426 seen".
 fn totals_text(t: &Totals) -> String {
     format!(
@@ -88,7 +93,7 @@ fn header(plan: &Plan, b: &mut String) {
         (count(leaves.len() as u128), "leaf datasets".to_string()),
     ];
     if let Some(e) = plan.breakdown.effective_datasets {
-        cards.push((format!("{e:.2}"), "effective number of datasets".into()));
+        cards.push((effective(e), "effective number of datasets".into()));
     }
     b.push_str("<div class=\"cards\">");
     for (v, what) in cards {
@@ -209,7 +214,8 @@ fn breakdowns(bd: &Breakdown, licenses: &[LicenseLine]) -> String {
     if let Some(e) = bd.effective_datasets {
         let _ = writeln!(
             s,
-            "<p class=\"muted\">Effective number of datasets: {e:.2} (equally sized datasets that would spread the samples as evenly).</p>"
+            "<p class=\"muted\">Effective number of datasets: {} (equally sized datasets that would spread the samples as evenly).</p>",
+            effective(e)
         );
     }
     s
