@@ -89,7 +89,7 @@ pub enum Command {
         #[command(flatten)]
         plan: PlanArgs,
     },
-    /// The mix report of one recipe (formats: table, md, json, csv).
+    /// The mix report of one recipe (formats: table, md, json, csv, html).
     Plan {
         /// A built-in recipe id or a path to a recipe file (the files beside it are read too).
         recipe: String,
@@ -99,7 +99,7 @@ pub enum Command {
         #[command(flatten)]
         plan: PlanArgs,
     },
-    /// Recipes side by side: shared and different data, model and training facts (formats: table, md, json, csv).
+    /// Recipes side by side: shared and different data, model and training facts (formats: table, md, json, csv, html).
     Compare {
         /// Recipe ids or paths (two or more), or --all.
         #[arg(value_name = "RECIPE")]
@@ -260,7 +260,7 @@ fn formats(command: &Command) -> &'static [Format] {
     use Format::*;
     match command {
         Command::Check { .. } => &[Table, Md, Json, Csv],
-        Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv],
+        Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv, Html],
         Command::Export { .. } => &[Csv, Json, Md],
         Command::Graph { .. } => &[Dot, Mermaid, Json],
         Command::Recipes => &[Table, Md, Json, Csv],
@@ -549,11 +549,14 @@ impl Session<'_> {
         Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
     }
 
+    /// The plans of `args` and what goes to stderr: errors stop; warnings
+    /// are printed there unless `in_output` (the output carries them).
     fn plans(
         &self,
         args: &[String],
         all: bool,
         opts: &PlanOptions,
+        in_output: bool,
     ) -> Result<(Vec<crate::plan::Plan>, String), Outcome> {
         let ixs: Vec<RecipeIx> = if all {
             self.inputs.recipes.sorted()
@@ -579,14 +582,13 @@ impl Session<'_> {
         }
         let mut stderr = String::new();
         let sources = &self.inputs.sources;
-        // Warnings go to stderr unless the format carries them; of the notes,
+        // Warnings go to stderr unless the output carries them; of the notes,
         // only those about the user's own files (a replaced built-in entry).
-        let shown_in_output = matches!(self.format, Format::Table | Format::Json);
         let rest: Diagnostics = notes
             .iter()
             .filter(|d| match d.severity {
                 Severity::Note => d.code == codes::OVERLAY_REPLACES,
-                _ => !shown_in_output,
+                _ => !in_output,
             })
             .cloned()
             .collect();
@@ -597,7 +599,9 @@ impl Session<'_> {
 
     fn plan(&mut self, recipe: &str, batch: Option<BatchSize>, args: &PlanArgs) -> Result<Outcome, Outcome> {
         let opts = self.options(args, batch)?;
-        let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts)?;
+        // Markdown and CSV leave warnings to stderr.
+        let in_output = matches!(self.format, Format::Table | Format::Json | Format::Html);
+        let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts, in_output)?;
         Ok(Outcome { stdout: report::plan::render(&plans[0], self.format).into_bytes(), stderr, code: 0 })
     }
 
@@ -616,14 +620,16 @@ impl Session<'_> {
             return Err(Outcome::usage(&format!("`{dup}` is named twice")));
         }
         let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
-        let (plans, stderr) = self.plans(args, all, &opts)?;
+        // A comparison does not carry the plans' warnings.
+        let (plans, stderr) = self.plans(args, all, &opts, false)?;
         let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
         Ok(Outcome { stdout: report::compare::render(&c, self.format).into_bytes(), stderr, code: 0 })
     }
 
     fn export(&mut self, args: &[String], all: bool, out: &Path) -> Result<Outcome, Outcome> {
         let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
-        let (plans, mut stderr) = self.plans(args, all, &opts)?;
+        let in_output = self.format == Format::Json;
+        let (plans, mut stderr) = self.plans(args, all, &opts, in_output)?;
         let text = match self.format {
             Format::Json => report::json(&plans),
             Format::Md => {

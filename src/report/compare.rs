@@ -399,6 +399,7 @@ pub fn render(c: &Comparison, format: Format) -> String {
         Format::Json => super::json(&rounded(c)),
         Format::Csv => csv(c),
         Format::Md => text(c, true),
+        Format::Html => super::html::compare::render(c),
         _ => text(c, false),
     }
 }

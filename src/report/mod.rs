@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod csv;
 pub mod graph;
+pub mod html;
 pub mod listing;
 pub mod plan;
 
@@ -28,6 +29,8 @@ pub enum Format {
     Mermaid,
     /// TOML (`catalog import`).
     Toml,
+    /// One self-contained HTML page with inline SVG charts (`plan`, `compare`).
+    Html,
 }
 
 impl Format {
@@ -40,6 +43,7 @@ impl Format {
             Format::Dot => "dot",
             Format::Mermaid => "mermaid",
             Format::Toml => "toml",
+            Format::Html => "html",
         }
     }
 }

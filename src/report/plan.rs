@@ -10,6 +10,7 @@ pub fn render(plan: &Plan, format: Format) -> String {
         Format::Json => super::json(plan),
         Format::Csv => super::csv::plans(std::slice::from_ref(plan)),
         Format::Md => text(plan, true),
+        Format::Html => super::html::plan::render(plan),
         _ => text(plan, false),
     }
 }
