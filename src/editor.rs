@@ -62,9 +62,19 @@ fn no_null(v: &mut Value) {
                     if list.len() == 1 {
                         let only = list.remove(0);
                         o.remove(key);
-                        if let Value::Object(inner) = only {
-                            for (k, val) in inner {
-                                o.entry(k).or_insert(val);
+                        match only {
+                            // Draft-07 ignores the keys beside a `$ref`
+                            // (`maximum = 1` of a fraction): keep it apart.
+                            Value::Object(inner) if inner.contains_key("$ref") => {
+                                o.insert("allOf".into(), Value::Array(vec![Value::Object(inner)]));
+                            }
+                            Value::Object(inner) => {
+                                for (k, val) in inner {
+                                    o.entry(k).or_insert(val);
+                                }
+                            }
+                            other => {
+                                o.insert("allOf".into(), Value::Array(vec![other]));
                             }
                         }
                     }
@@ -89,5 +99,26 @@ mod tests {
         assert_eq!(v["additionalProperties"], false);
         assert_eq!(v["required"], serde_json::json!(["id", "name"]));
         assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+    }
+
+    #[test]
+    fn a_ref_has_no_siblings_that_draft_07_would_ignore() {
+        fn check(v: &Value) {
+            match v {
+                Value::Object(o) => {
+                    if o.contains_key("$ref") {
+                        assert_eq!(o.len(), 1, "{v}");
+                    }
+                    o.values().for_each(check);
+                }
+                Value::Array(a) => a.iter().for_each(check),
+                _ => {}
+            }
+        }
+        check(&schema(SchemaKind::Recipe));
+        check(&schema(SchemaKind::Catalog));
+        let fraction = &schema(SchemaKind::Recipe)["definitions"]["RawEntry"]["properties"]["fraction"];
+        assert_eq!(fraction["maximum"], 1, "{fraction}");
+        assert_eq!(fraction["allOf"][0]["$ref"], "#/definitions/Number", "{fraction}");
     }
 }

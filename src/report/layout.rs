@@ -220,17 +220,20 @@ fn frame(columns: usize) -> usize {
 fn fit(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Fitted {
     let n = columns.len();
     let body = |i: usize| rows.iter().filter_map(|r| r.get(i)).map(|v| display_width(v)).max().unwrap_or(0);
-    let natural: Vec<usize> = (0..n)
-        .map(|i| match columns[i].fit {
-            // A number's header wraps rather than widening the column.
-            Fit::Keep => body(i).max(longest_word(&columns[i].name)).max(1),
-            _ => body(i).max(display_width(&columns[i].name)).max(1),
-        })
-        .collect();
+    let natural: Vec<usize> = (0..n).map(|i| body(i).max(display_width(&columns[i].name)).max(1)).collect();
+    // A number never wraps, but its header may, after `-` or a space.
     let floor: Vec<usize> = (0..n)
         .map(|i| match columns[i].fit {
-            Fit::Keep => natural[i],
+            Fit::Keep => body(i).max(longest_piece(&columns[i].name)).max(1),
             _ => natural[i].min(columns[i].min.max(3)),
+        })
+        .collect();
+    // Below the floors, when nothing is left to drop: text to 3 columns,
+    // numbers to their widest value.
+    let last: Vec<usize> = (0..n)
+        .map(|i| match columns[i].fit {
+            Fit::Keep => body(i).max(1),
+            _ => natural[i].min(3),
         })
         .collect();
     let mut shown: Vec<bool> = vec![true; n];
@@ -258,15 +261,14 @@ fn fit(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Fitted
     }
     let mut widths: Vec<usize> = natural.clone();
     let room = avail(&shown);
-    let flexible = |i: usize| shown[i] && columns[i].fit != Fit::Keep;
     let mut total: usize = (0..n).filter(|&i| shown[i]).map(|i| widths[i]).sum();
-    // Shrink one character at a time: the least important flexible column
-    // first and, among equals, the widest; each down to its floor, then
-    // (only when nothing is left to drop) down to 3.
-    for lowest in [None, Some(3)] {
+    // Shrink one character at a time: the least important column first
+    // and, among equals, the widest; each down to its floor, then (only
+    // when nothing is left to drop) further.
+    for bound in [&floor, &last] {
         while total > room {
             let candidate = (0..n)
-                .filter(|&i| flexible(i) && widths[i] > lowest.unwrap_or(floor[i]))
+                .filter(|&i| shown[i] && widths[i] > bound[i])
                 .max_by_key(|&i| (columns[i].priority, widths[i], std::cmp::Reverse(i)));
             let Some(i) = candidate else { break };
             widths[i] -= 1;
@@ -330,8 +332,9 @@ pub fn display_width(s: &str) -> usize {
     s.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
 }
 
-fn longest_word(s: &str) -> usize {
-    s.split(' ').map(UnicodeWidthStr::width).max().unwrap_or(0)
+/// The widest part of `s` that wrapping cannot split.
+fn longest_piece(s: &str) -> usize {
+    s.split(' ').flat_map(pieces).map(UnicodeWidthStr::width).max().unwrap_or(0)
 }
 
 /// `text` cut to `width` columns, ending in `…` when cut.
