@@ -66,7 +66,10 @@ fn the_man_page_is_roff_with_commands_exit_codes_and_examples() {
 fn completions_and_man_take_no_format() {
     let out = run(&["man", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "error: `man` does not write `--format json`; leave --format out\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `man` does not write `--format json`; leave --format out\n"
+    );
 }
 
 #[test]

@@ -571,7 +571,7 @@ fn pair_text(c: &Comparison, p: &Pair, lay: Layout) -> String {
                     d.source.clone(),
                     percent(d.share_a),
                     percent(d.share_b),
-                    d.difference.map_or("-".into(), |x| format!("{:+.2} pt", x * 100.0)),
+                    d.difference.map_or("-".into(), points),
                 ]
             })
             .collect();
@@ -584,6 +584,17 @@ fn pair_text(c: &Comparison, p: &Pair, lay: Layout) -> String {
         out.push_str(&lay.table(&columns, rows));
     }
     out
+}
+
+/// A difference of shares in percentage points: "+3.42 pt", "-0.01 pt";
+/// one that rounds to zero is "0.00 pt", never "-0.00".
+fn points(x: f64) -> String {
+    let p = x * 100.0;
+    if p.abs() < 0.005 {
+        "0.00 pt".into()
+    } else {
+        format!("{p:+.2} pt")
+    }
 }
 
 /// Keys as rows, one share column per recipe.
