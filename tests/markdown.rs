@@ -233,8 +233,8 @@ fn markdown_special_characters_in_names_stay_text() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(
         dir.path().join("odd.toml"),
-        "[[dataset]]\nid = \"odd\"\nname = \"*Star* _under_ <b>bold</b> [link](x) a|b\"\nstages = [\"sft\"]\n\
-         samples = 10\nsource = \"test\"\n",
+        "[[dataset]]\nid = \"odd\"\nname = \"*Star* _under_ <b>bold</b> [link](x) a|b\\n# c\"\nstages = [\"sft\"]\n\
+         samples = 10\nsource = \"test\"\ndescription = \"one\\n- two\"\n",
     )
     .expect("write");
     let out = Command::cargo_bin("mixplan")
@@ -244,5 +244,8 @@ fn markdown_special_characters_in_names_stay_text() {
         .expect("runs");
     let doc = parse(&String::from_utf8(out.stdout).expect("utf-8"));
     assert!(doc.stray.is_empty(), "{:?}", doc.stray);
-    assert_eq!(doc.headings[0].1, "*Star* _under_ <b>bold</b> [link](x) a|b (odd)");
+    // A line break in a name or a description does not start a heading or an item.
+    assert_eq!(doc.headings.len(), 1, "{:?}", doc.headings);
+    assert_eq!(doc.headings[0].1, "*Star* _under_ <b>bold</b> [link](x) a|b # c (odd)");
+    assert!(doc.items.iter().any(|i| i == "description: one - two"), "{:?}", doc.items);
 }

@@ -271,8 +271,17 @@ fn fit(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Fitted
                 .filter(|&i| shown[i] && widths[i] > bound[i])
                 .max_by_key(|&i| (columns[i].priority, widths[i], std::cmp::Reverse(i)));
             let Some(i) = candidate else { break };
-            widths[i] -= 1;
-            total -= 1;
+            // Straight down to the next widest column of the same priority
+            // (or the floor, or as far as needed), not a character a time.
+            let next = (0..n)
+                .filter(|&j| j != i && shown[j] && columns[j].priority == columns[i].priority)
+                .map(|j| widths[j])
+                .filter(|&w| w < widths[i])
+                .max()
+                .unwrap_or(0);
+            let target = bound[i].max(next).max(widths[i].saturating_sub(total - room)).min(widths[i] - 1);
+            total -= widths[i] - target;
+            widths[i] = target;
         }
     }
     dropped.sort();
@@ -445,11 +454,12 @@ fn hard_split(piece: &str, width: usize) -> Vec<String> {
 }
 
 /// Markdown text with the characters that would change its structure
-/// escaped; code spans (between backticks) are left as they are.
+/// escaped, on one line; code spans (between backticks) are left as they
+/// are.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
     for (i, &ch) in chars.iter().enumerate() {
         if ch == '`' {
             in_code = !in_code;

@@ -302,7 +302,7 @@ fn fields(s: &Shown, catalog: &Catalog, plain: bool) -> Vec<(String, String)> {
     field("tokens", d.tokens.map(|n| count(u128::from(n))).unwrap_or_default());
     if let Some(t) = &d.text_tokens {
         let v = match (t.per_sample, t.total) {
-            (Some(m), _) => format!("{m} per sample"),
+            (Some(m), _) => format!("{} per sample", super::number(m)),
             (None, Some(n)) => format!("{} in all", count(u128::from(n))),
             _ => String::new(),
         };
