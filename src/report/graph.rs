@@ -259,7 +259,11 @@ fn dot(g: &Graph) -> String {
         let _ = writeln!(
             out,
             "        label={:?};\n        style=\"rounded,dashed\";",
-            format!("{}: {}", names.join(" and "), plural(own.len(), "dataset"))
+            format!(
+                "{}: {}",
+                names.join(" and "),
+                crate::num::counted(own.len() as u128, "dataset", "datasets")
+            )
         );
         boxes(&mut out, &own, 2, &members, &mut clusters, &mut invisible);
         grid(stages[0], &own, &mut invisible);
@@ -336,10 +340,6 @@ fn grid(head: &str, list: &[&Node], invisible: &mut Vec<(String, String)>) {
 fn dataset_attrs(n: &Node) -> String {
     let shape = if n.composite { "folder" } else { "box, style=rounded" };
     format!("shape={shape}, label={:?}", label(n))
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{} {what}{}", count(n as u128), if n == 1 { "" } else { "s" })
 }
 
 /// Mermaid flowchart (renders in GitHub and most Markdown viewers); a
