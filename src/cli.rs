@@ -61,6 +61,10 @@ pub struct Global {
     /// The largest input file read, in bytes (K, M and G suffixes allowed).
     #[arg(long, global = true, value_name = "BYTES", value_parser = parse_bytes, default_value = "256M")]
     pub max_file_size: u64,
+    /// Show every table column and whole cells, whatever the width (tables otherwise fit the
+    /// terminal, else $COLUMNS, else 100 columns).
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 /// Options of the commands that plan.
@@ -136,6 +140,20 @@ pub enum Command {
     /// Look into the dataset catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// A shell completion script, to standard output (see the README for where it goes).
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), to standard output: `mixplan man | man -l -`.
+    Man,
+    /// A JSON Schema of a TOML format, for editors that complete and check recipes (taplo, Even Better TOML).
+    Schema {
+        /// Which format: `recipe` or `catalog`.
+        #[arg(value_enum)]
+        kind: crate::editor::SchemaKind,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,7 +208,7 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .filter(|&n| n > 0)
-        .ok_or_else(|| "expected a number of bytes such as 1000000, 64M or 1G".to_string())
+        .ok_or_else(|| "expected a number of bytes such as `1000000`, `64M` or `1G`".to_string())
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize, String> {
@@ -264,6 +282,8 @@ fn formats(command: &Command) -> &'static [Format] {
         Command::Export { .. } => &[Csv, Json, Md],
         Command::Graph { .. } => &[Dot, Mermaid, Json],
         Command::Recipes => &[Table, Md, Json, Csv],
+        Command::Schema { .. } => &[Json],
+        Command::Completions { .. } | Command::Man => &[],
         Command::Catalog(CatalogCommand::Import { .. }) => &[Toml],
         Command::Catalog(_) => &[Table, Md, Json, Csv],
     }
@@ -277,6 +297,9 @@ fn command_name(command: &Command) -> &'static str {
         Command::Export { .. } => "export",
         Command::Graph { .. } => "graph",
         Command::Recipes => "recipes",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
+        Command::Schema { .. } => "schema",
         Command::Catalog(CatalogCommand::Import { .. }) => "catalog import",
         Command::Catalog(_) => "catalog",
     }
@@ -285,6 +308,16 @@ fn command_name(command: &Command) -> &'static str {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     let allowed = formats(&cli.command);
+    if allowed.is_empty() {
+        return match cli.global.format {
+            Some(f) => Outcome::usage(&format!(
+                "`{}` does not write `--format {}`; leave --format out",
+                command_name(&cli.command),
+                f.name()
+            )),
+            None => standalone(&cli.command),
+        };
+    }
     let format = match (cli.global.format, &cli.command) {
         (None, Command::Export { out, .. }) => match export_format(out) {
             Ok(f) => f,
@@ -339,6 +372,9 @@ pub fn run(cli: Cli) -> Outcome {
             return Outcome::io(&e);
         }
     }
+    if let Command::Schema { kind } = &cli.command {
+        return Outcome::ok(report::json(&crate::editor::schema(*kind)));
+    }
     if let Command::Catalog(CatalogCommand::Import { file, out }) = &cli.command {
         let inputs = match Inputs::load(&overlays) {
             Ok(i) => i,
@@ -362,11 +398,41 @@ pub fn run(cli: Cli) -> Outcome {
         }
     }
     let planner = Planner::new(&inputs);
-    let mut session = Session { inputs: &inputs, planner, format, allow: cli.global.allow.clone() };
+    let width = table_width(cli.global.wide);
+    let mut session = Session { inputs: &inputs, planner, format, allow: cli.global.allow.clone(), width };
     let out = session.run(cli.command);
     match out {
         Ok(o) | Err(o) => o,
     }
+}
+
+/// The width terminal tables fit: the terminal's when standard output is
+/// one, else `COLUMNS`, else 100; `None` (no limit) with `--wide`.
+fn table_width(wide: bool) -> Option<usize> {
+    if wide {
+        return None;
+    }
+    // comfy-table asks the terminal only when standard output is one.
+    let terminal = comfy_table::Table::new().width().map(usize::from).filter(|&w| w > 0);
+    let columns =
+        || std::env::var("COLUMNS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|&w| w > 0);
+    Some(terminal.or_else(columns).unwrap_or(report::layout::DEFAULT_WIDTH))
+}
+
+/// Commands that read no catalog: completions and the manual page.
+fn standalone(command: &Command) -> Outcome {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    match command {
+        Command::Completions { shell } => clap_complete::generate(*shell, &mut cmd, "mixplan", &mut buf),
+        _ => {
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut buf) {
+                return Outcome::io(&e);
+            }
+        }
+    }
+    Outcome { stdout: buf, ..Default::default() }
 }
 
 /// The format an export file's extension asks for.
@@ -407,6 +473,8 @@ struct Session<'a> {
     planner: Planner<'a>,
     format: Format,
     allow: Vec<String>,
+    /// The width terminal tables fit (`None`: no limit).
+    width: Option<usize>,
 }
 
 impl Session<'_> {
@@ -419,6 +487,9 @@ impl Session<'_> {
             Command::Graph { recipe } => self.graph(&recipe),
             Command::Recipes => self.recipes(),
             Command::Catalog(c) => self.catalog(c),
+            Command::Completions { .. } | Command::Man | Command::Schema { .. } => {
+                unreachable!("handled before loading")
+            }
         }
     }
 
@@ -462,9 +533,9 @@ impl Session<'_> {
         let errors = all.error_count();
         let warnings = all.count(Severity::Warning);
         let summary = format!(
-            "checked {} datasets and {} recipes: {}, {}",
-            self.inputs.catalog.len(),
-            self.inputs.recipes.len(),
+            "checked {} and {}: {}, {}",
+            plural(self.inputs.catalog.len(), "dataset"),
+            plural(self.inputs.recipes.len(), "recipe"),
             plural(errors, "error"),
             plural(warnings, "warning"),
         );
@@ -602,7 +673,8 @@ impl Session<'_> {
         // Markdown and CSV leave warnings to stderr.
         let in_output = matches!(self.format, Format::Table | Format::Json | Format::Html);
         let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts, in_output)?;
-        Ok(Outcome { stdout: report::plan::render(&plans[0], self.format).into_bytes(), stderr, code: 0 })
+        let text = report::plan::render_width(&plans[0], self.format, self.width);
+        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
     }
 
     fn compare(
@@ -623,7 +695,8 @@ impl Session<'_> {
         // A comparison does not carry the plans' warnings.
         let (plans, stderr) = self.plans(args, all, &opts, false)?;
         let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
-        Ok(Outcome { stdout: report::compare::render(&c, self.format).into_bytes(), stderr, code: 0 })
+        let text = report::compare::render_width(&c, self.format, self.width);
+        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
     }
 
     fn export(&mut self, args: &[String], all: bool, out: &Path) -> Result<Outcome, Outcome> {
@@ -638,8 +711,8 @@ impl Session<'_> {
             _ => report::csv::plans(&plans),
         };
         let rows = match self.format {
-            Format::Csv => format!("{} rows", report::count(text.lines().count().saturating_sub(1) as u128)),
-            _ => format!("{} bytes", report::count(text.len() as u128)),
+            Format::Csv => plural(text.lines().count().saturating_sub(1), "row"),
+            _ => plural(text.len(), "byte"),
         };
         match crate::output::write(out, text.into_bytes()).map_err(|e| Outcome::io(&e))? {
             crate::output::Written::Stdout(bytes) => Ok(Outcome { stdout: bytes, stderr, code: 0 }),
@@ -675,7 +748,8 @@ impl Session<'_> {
                 )),
             }
         }
-        let text = report::listing::recipes(&report::listing::recipe_lines(&plans), self.format);
+        let lines = report::listing::recipe_lines(&plans);
+        let text = report::listing::recipes_width(&lines, self.format, self.width);
         Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
     }
 
@@ -688,7 +762,7 @@ impl Session<'_> {
             if list.is_empty() && matches!(self.format, Format::Table | Format::Md) {
                 return Outcome { stderr: format!("no dataset {what}\n"), ..Default::default() };
             }
-            Outcome::ok(report::listing::datasets(&list, &size, self.format))
+            Outcome::ok(report::listing::datasets_width(&list, &size, self.format, self.width))
         };
         Ok(match c {
             CatalogCommand::List { stage, modality, language, task } => {
@@ -748,7 +822,7 @@ impl Session<'_> {
                         leaves,
                         unattributed: (split.unattributed_taken > 0).then_some(split.unattributed_taken),
                     };
-                    Outcome::ok(report::listing::show(&shown, catalog, self.format))
+                    Outcome::ok(report::listing::show_width(&shown, catalog, self.format, self.width))
                 }
                 None => Outcome {
                     stderr: catalog.unknown(&dataset, None).render(&self.inputs.sources),
@@ -816,9 +890,10 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
         Ok(t) if t.len() as u64 > limit => {
             return Outcome {
                 stderr: format!(
-                    "error[{}]: `{}` is larger than {limit} bytes\n",
+                    "error[{}]: `{}` is larger than {}\n",
                     codes::FILE_TOO_LARGE,
-                    file.display()
+                    file.display(),
+                    report::counted(u128::from(limit), "byte", "bytes")
                 ),
                 code: EXIT_INVALID,
                 ..Default::default()
@@ -855,11 +930,11 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
         None => stdout = toml.into_bytes(),
     }
     stderr.push_str(&format!(
-        "drafted {} datasets from {} tables of {} ({} already in the catalog){}\n",
-        imported.drafts.len(),
-        imported.tables,
+        "drafted {} from {} of {} ({} already in the catalog){}\n",
+        plural(imported.drafts.len(), "dataset"),
+        plural(imported.tables, "table"),
         file.display(),
-        imported.known.len(),
+        report::count(imported.known.len() as u128),
         out.filter(|p| p.as_os_str() != "-").map_or(String::new(), |p| format!("; wrote {}", p.display())),
     ));
     Outcome { stdout, stderr, code: 0 }

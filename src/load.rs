@@ -227,7 +227,10 @@ impl Inputs {
                 self.diags.push(
                     Diagnostic::error(
                         codes::FILE_TOO_LARGE,
-                        format!("`{name}` is larger than {} bytes", crate::num::thousands(u128::from(limit))),
+                        format!(
+                            "`{name}` is larger than {}",
+                            crate::num::counted(u128::from(limit), "byte", "bytes")
+                        ),
                     )
                     .at(Some(Loc::new(file, 0..0)))
                     .help("pass `--max-file-size BYTES` to read larger files"),
@@ -237,10 +240,16 @@ impl Inputs {
             Text::NotUtf8 { lossy, offset } => {
                 let file = self.sources.add(name.clone(), lossy);
                 self.diags.push(
-                    Diagnostic::error(codes::NOT_UTF8, format!("`{name}` is not UTF-8 text (byte {offset})"))
-                        .at(Some(Loc::new(file, offset..offset + 1)))
-                        .label("this byte starts an invalid sequence")
-                        .help("save the file as UTF-8"),
+                    Diagnostic::error(
+                        codes::NOT_UTF8,
+                        format!(
+                            "`{name}` is not UTF-8 text (byte {})",
+                            crate::num::thousands(offset as u128)
+                        ),
+                    )
+                    .at(Some(Loc::new(file, offset..offset + 1)))
+                    .label("this byte starts an invalid sequence")
+                    .help("save the file as UTF-8"),
                 );
                 Ok(None)
             }

@@ -144,6 +144,28 @@ pub fn thousands(n: u128) -> String {
     out
 }
 
+/// Thousands separators in the whole part of a number written in decimal:
+/// "1234.5" → "1,234.5", "-20000" → "-20,000"; anything else (an exponent,
+/// text) is returned as it is.
+pub fn group(s: &str) -> String {
+    let (sign, body) = s.strip_prefix('-').map_or(("", s), |b| ("-", b));
+    let (whole, frac) = body.split_once('.').map_or((body, None), |(w, f)| (w, Some(f)));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || frac.is_some_and(|f| !digits(f)) || whole.len() > 39 {
+        return s.to_string();
+    }
+    let grouped = whole.parse::<u128>().map_or_else(|_| whole.to_string(), thousands);
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// "1 dataset", "2 datasets", "1,024 datasets".
+pub fn counted(n: u128, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 pub fn int(n: u64) -> BigRational {
     BigRational::from_integer(BigInt::from(n))
 }
@@ -272,6 +294,11 @@ mod tests {
 
     #[test]
     fn decimals_print_exactly() {
+        assert_eq!(group("1234.5"), "1,234.5");
+        assert_eq!(group("-20000"), "-20,000");
+        assert_eq!(group("0.001"), "0.001");
+        assert_eq!(group("1e300"), "1e300");
+        assert_eq!(group("lr"), "lr");
         assert_eq!(Dec::from_f64(0.5).unwrap().text(), "0.5");
         assert_eq!(Dec::from_f64(2.0).unwrap().text(), "2");
         assert_eq!(Dec::from_f64(1500.0).unwrap().text(), "1500");

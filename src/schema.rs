@@ -1,8 +1,10 @@
 //! Values shared by the catalog and recipe schemas, with deserializers whose
 //! errors say what the field accepts (never serde's internal type names).
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A count as written: a TOML integer. Checked to be positive later, where
@@ -51,7 +53,7 @@ fn too_large(v: impl fmt::Display) -> String {
 /// A count written with a decimal point or an exponent.
 fn decimal_count(v: f64) -> String {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.3e18 {
-        format!("`{v}` is written as a decimal number; write the count as an integer ({v})")
+        format!("`{v}` is written as a decimal number; write the count as an integer (`{v}`)")
     } else if v.is_finite() && v.abs() >= 9.3e18 {
         too_large(v)
     } else {
@@ -170,6 +172,67 @@ impl<T> std::ops::Deref for Table<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
+    }
+}
+
+// JSON Schemas of the values above, for editors (`mixplan schema`).
+
+impl JsonSchema for Count {
+    fn schema_name() -> Cow<'static, str> {
+        "Count".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "minimum": 1,
+            "maximum": i64::MAX,
+            "description": "A whole number of samples (or bytes, hours, tokens), from 1 to 2^63 − 1."
+        })
+    }
+}
+
+impl JsonSchema for Number {
+    fn schema_name() -> Cow<'static, str> {
+        "Number".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "number", "description": "A number, integer or decimal (0.5, 2)." })
+    }
+}
+
+impl JsonSchema for CountOrText {
+    fn schema_name() -> Cow<'static, str> {
+        "CountOrText".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A count (1200000) or the size in the source's words (\"1.2M\", \"about 1,093K\").",
+            "anyOf": [
+                { "type": "integer", "minimum": 1, "maximum": i64::MAX },
+                { "type": "string", "minLength": 1 }
+            ]
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Table<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
     }
 }
 

@@ -29,7 +29,7 @@ pub(crate) fn positive(
                     format!("`{field}` must be a whole number of 1 or more"),
                 )
                 .at(Some(loc_of(file, v)))
-                .label(format!("found {}", v.get_ref().0))
+                .label(format!("found {}", crate::num::group(&v.get_ref().0.to_string())))
                 .help(format!("leave `{field}` out when no source gives the figure")),
             );
             None

@@ -447,12 +447,12 @@ pub fn to_toml(imported: &Imported, file_name: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# Drafted by `mixplan catalog import` from {file_name}: {} datasets from {} tables.\n\
+        "# Drafted by `mixplan catalog import` from {file_name}: {} from {}.\n\
          # Review each entry before use: check its figures against a primary source\n\
          # (paper, dataset card, authors' repository) and record both where they differ,\n\
          # write a one-line description in your own words, and fill what is empty.\n",
-        imported.drafts.len(),
-        imported.tables,
+        crate::num::counted(imported.drafts.len() as u128, "dataset", "datasets"),
+        crate::num::counted(imported.tables as u128, "table", "tables"),
     );
     for d in &imported.drafts {
         write_draft(&mut out, d, file_name);

@@ -2,65 +2,110 @@
 
 use crate::id::Id;
 use crate::schema::{Count, Number, Table};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
+// The `///` comments of these types are also the descriptions editors show
+// (`mixplan schema catalog`); `#[schemars(with)]` names the type under a
+// `Spanned`.
+
+/// A catalog file: `[[dataset]]` tables.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCatalogFile {
+    /// One published dataset.
     #[serde(default)]
+    #[schemars(with = "Vec<RawDataset>")]
     pub dataset: Vec<Spanned<Table<RawDataset>>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One published dataset with its facts; every figure has a `source`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDataset {
+    /// Unique id: lowercase letters, digits, `.`, `_` and `-`.
+    #[schemars(with = "Id")]
     pub id: Spanned<Id>,
+    /// The name its publisher uses.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// Other names; recipes may use them (case, `_` and spaces are forgiven).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub aliases: Vec<Spanned<String>>,
+    /// The stages it serves; `eval` for benchmarks.
     #[serde(default)]
     pub stages: Vec<DatasetStage>,
     #[serde(default)]
     pub modalities: Vec<Modality>,
+    /// ISO 639-1 codes, or `multi`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub languages: Vec<Spanned<String>>,
+    /// The number of samples; leave it out when no source gives it (it stays unknown).
+    #[schemars(with = "Option<Count>")]
     pub samples: Option<Spanned<Count>>,
+    /// What one sample is (image, conversation, video …).
     pub unit: Option<String>,
+    /// True when the size is rounded or "about".
     #[serde(default)]
     pub approx: bool,
+    /// Sizes as other sources state them, verbatim, with where.
     #[serde(default)]
     pub reported: Vec<String>,
+    /// Size in bytes, when that is the only size known.
+    #[schemars(with = "Option<Count>")]
     pub bytes: Option<Spanned<Count>>,
+    /// Size in hours (audio, video).
+    #[schemars(with = "Option<Count>")]
     pub hours: Option<Spanned<Count>>,
+    /// Size in tokens.
+    #[schemars(with = "Option<Count>")]
     pub tokens: Option<Spanned<Count>>,
+    /// Models that wrote the annotations.
     #[serde(default)]
     pub generated_by: Vec<String>,
+    /// Ids of the datasets its images or videos come from.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub image_sources: Vec<Spanned<String>>,
+    /// An SPDX id where one exists, else a short phrase.
     pub license: Option<String>,
     pub publisher: Option<String>,
     #[serde(default)]
     pub links: Table<Links>,
+    /// Where every figure of this entry was read (required).
     pub source: Option<String>,
+    /// One line, in our own words.
     pub description: Option<String>,
+    /// Disagreements between sources, and other remarks.
     pub notes: Option<String>,
+    /// Makes it a composite: the datasets it is made of.
+    #[schemars(with = "Option<Vec<RawComponent>>")]
     pub components: Option<Spanned<Vec<Spanned<Table<RawComponent>>>>>,
     /// The dataset this one is a subset, re-sample, re-format or re-caption of.
+    #[schemars(with = "Option<String>")]
     pub variant_of: Option<Spanned<String>>,
     /// What the samples teach (a closed vocabulary, see [`Task`]).
     #[serde(default)]
     pub tasks: Vec<Task>,
     /// Text length of the samples, with its source.
+    #[schemars(with = "Option<RawTextTokens>")]
     pub text_tokens: Option<Spanned<Table<RawTextTokens>>>,
 }
 
-/// `text_tokens` as written.
-#[derive(Debug, Deserialize)]
+/// `text_tokens` as written: an average per sample or a total, with its source.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTextTokens {
+    /// Average text tokens per sample.
+    #[schemars(with = "Option<Number>")]
     pub per_sample: Option<Spanned<Number>>,
+    /// Text tokens of the whole dataset.
+    #[schemars(with = "Option<Count>")]
     pub total: Option<Spanned<Count>>,
+    /// Where the figure was read.
     pub source: Option<String>,
 }
 
@@ -77,7 +122,9 @@ pub struct TextTokens {
 }
 
 /// What a dataset's samples teach: tags for search, breakdowns and targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Task {
     Caption,
@@ -175,15 +222,20 @@ impl Task {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// One part of a composite.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawComponent {
+    /// The child dataset's id or alias.
+    #[schemars(with = "String")]
     pub dataset: Spanned<String>,
+    /// How many samples of the child the composite holds; leave out for the whole child.
+    #[schemars(with = "Option<Count>")]
     pub samples: Option<Spanned<Count>>,
 }
 
 /// Where to find a dataset. Only these keys are known.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Links {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,7 +265,9 @@ impl Links {
 }
 
 /// A training stage a dataset serves, or `eval` for benchmarks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DatasetStage {
     Pretrain,
@@ -222,7 +276,10 @@ pub enum DatasetStage {
     Eval,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+/// What a sample holds besides text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize, JsonSchema,
+)]
 pub enum Modality {
     #[serde(rename = "text")]
     Text,

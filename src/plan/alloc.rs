@@ -73,8 +73,8 @@ pub fn entry_counts(
             "raise `budget` or take fewer samples; weighted entries share what is left"
         };
         let message = format!(
-            "the stage's entries take {} samples, more than its budget of {}",
-            crate::report::count(absolute),
+            "the stage's entries take {}, more than its budget of {}",
+            crate::report::counted(absolute, "sample", "samples"),
             crate::report::count(u128::from(budget))
         );
         // A budget that comes with an included stage: point at the include.
@@ -96,8 +96,8 @@ pub fn entry_counts(
                 Diagnostic::warning(
                     codes::UNUSED_BUDGET,
                     format!(
-                        "the budget of {} samples is not used: no entry has a `weight` (the entries take {})",
-                        crate::report::count(u128::from(budget)),
+                        "the budget of {} is not used: no entry has a `weight` (the entries take {})",
+                        crate::report::counted(u128::from(budget), "sample", "samples"),
                         crate::report::count(absolute)
                     ),
                 )
@@ -196,10 +196,10 @@ fn zero(catalog: &Catalog, e: &Entry, size: u64) -> Diagnostic {
     Diagnostic::error(
         codes::ZERO_SAMPLES,
         format!(
-            "`{}` of `{}` ({} samples) rounds to no sample",
+            "`{}` of `{}` ({}) rounds to no sample",
             e.amount.describe(),
             catalog.get(e.dataset).id,
-            crate::report::count(u128::from(size))
+            crate::report::counted(u128::from(size), "sample", "samples")
         ),
     )
     .at(Some(e.loc.clone()))

@@ -173,9 +173,10 @@ fn epochs_warnings(
             Diagnostic::warning(
                 codes::HIGH_EPOCHS,
                 format!(
-                    "`{}` is seen {e:.2} times in this stage (more than {})",
+                    "`{}` is seen {} times in this stage (more than {})",
                     l.dataset,
-                    crate::report::trim_float(opts.max_epochs)
+                    crate::report::decimal(e, 2),
+                    crate::report::number(opts.max_epochs)
                 ),
             )
             .at(locs.of(l))
@@ -189,7 +190,10 @@ fn epochs_warnings(
             diags.push(
                 Diagnostic::warning(
                     codes::LOW_EPOCHS,
-                    format!("the stage trains for {} epochs, so datasets the mix takes whole are seen less than once", p.text()),
+                    format!(
+                        "the stage trains for {} epochs, so datasets the mix takes whole are seen less than once",
+                        crate::num::group(&p.text())
+                    ),
                 )
                 .at(Some(loc.clone()))
                 .label("less than one pass")

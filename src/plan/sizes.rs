@@ -90,9 +90,9 @@ impl Sizes {
                     Diagnostic::note(
                         codes::ROUNDED_PARTS,
                         format!(
-                            "composite `{}` states {} samples; its components, some of them rounded, add up to {}",
+                            "composite `{}` states {}; its components, some of them rounded, add up to {}",
                             ds.id,
-                            crate::report::count(u128::from(stated)),
+                            crate::report::counted(u128::from(stated), "sample", "samples"),
                             crate::report::count(u128::from(sum))
                         ),
                     )
@@ -120,9 +120,9 @@ impl Sizes {
                         severity,
                         codes::COMPOSITE_MISMATCH,
                         format!(
-                            "composite `{}` states {} samples but its components add up to {}",
+                            "composite `{}` states {} but its components add up to {}",
                             ds.id,
-                            crate::report::count(u128::from(stated)),
+                            crate::report::counted(u128::from(stated), "sample", "samples"),
                             crate::report::count(u128::from(sum))
                         ),
                     )

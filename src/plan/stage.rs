@@ -243,8 +243,8 @@ impl Planner<'_> {
                     Diagnostic::warning(
                         codes::BATCH_LARGER_THAN_STAGE,
                         format!(
-                            "a batch of {} samples is larger than the stage ({})",
-                            crate::report::count(u128::from(b)),
+                            "a batch of {} is larger than the stage ({})",
+                            crate::report::counted(u128::from(b), "sample", "samples"),
                             crate::report::count(totals.total_seen.unwrap_or(0))
                         ),
                     )

@@ -111,8 +111,8 @@ impl Amount {
             Amount::Whole => "whole".into(),
             Amount::Samples(n) => format!("samples {}", crate::num::thousands(u128::from(*n))),
             Amount::Fraction(f) => format!("fraction {}", f.text()),
-            Amount::Epochs(e) => format!("epochs {}", e.text()),
-            Amount::Weight(w) => format!("weight {}", w.text()),
+            Amount::Epochs(e) => format!("epochs {}", crate::num::group(&e.text())),
+            Amount::Weight(w) => format!("weight {}", crate::num::group(&w.text())),
             Amount::Subset => "unknown subset".into(),
         }
     }
@@ -598,7 +598,7 @@ fn ratio(
             diags.push(
                 Diagnostic::error(codes::INVALID_VALUE, message)
                     .at(Some(loc_of(file, value)))
-                    .label(format!("found {v}"))
+                    .label(format!("found {}", crate::num::group(&v.to_string())))
                     .help(help),
             );
             None

@@ -12,7 +12,7 @@
 //! fractions of each recipe's seen samples in the compared stages, so
 //! `same_data` is unknown when either side's total is.
 
-use super::{count, percent, table, total, Format};
+use super::{count, percent, total_cell, Column, Format, Layout};
 use crate::catalog::{Catalog, DsId};
 use crate::plan::{Plan, StagePlan, Totals};
 use crate::recipe::schema::StageKind;
@@ -395,12 +395,18 @@ fn users(plans: &[Plan], cells: &[Cell]) -> Vec<String> {
 }
 
 pub fn render(c: &Comparison, format: Format) -> String {
+    render_width(c, format, None)
+}
+
+/// The comparison with its terminal tables and lines fitted to `width`
+/// columns (`None`: no limit).
+pub fn render_width(c: &Comparison, format: Format, width: Option<usize>) -> String {
     match format {
         Format::Json => super::json(&rounded(c)),
         Format::Csv => csv(c),
-        Format::Md => text(c, true),
+        Format::Md => text(c, Layout::markdown()),
         Format::Html => super::html::compare::render(c),
-        _ => text(c, false),
+        _ => text(c, Layout::terminal(width)),
     }
 }
 
@@ -447,9 +453,8 @@ fn csv(c: &Comparison) -> String {
     super::csv_text(w)
 }
 
-fn text(c: &Comparison, md: bool) -> String {
+fn text(c: &Comparison, lay: Layout) -> String {
     let mut out = String::new();
-    let h = if md { "## " } else { "" };
     let scope = c.stage_kind.map_or("all stages".to_string(), |k| format!("{} stages", k.as_str()));
     let level = match c.level {
         Level::Entry => "entries",
@@ -457,11 +462,13 @@ fn text(c: &Comparison, md: bool) -> String {
     };
     let wide = c.recipes.len() > WIDE;
     if wide {
-        let _ = writeln!(out, "{h}Comparison of {} recipes ({scope}, {level})", c.recipes.len());
+        out.push_str(
+            &lay.heading(1, &format!("Comparison of {} recipes ({scope}, {level})", c.recipes.len())),
+        );
     } else {
-        let _ = writeln!(out, "{h}Comparison of {} ({scope}, {level})", c.recipes.join(", "));
+        out.push_str(&lay.heading(1, &format!("Comparison of {} ({scope}, {level})", c.recipes.join(", "))));
     }
-    let _ = writeln!(out, "\n{h}Totals of the compared stages\n");
+    section(&mut out, lay, "Totals of the compared stages");
     let rows = c
         .totals
         .iter()
@@ -469,16 +476,22 @@ fn text(c: &Comparison, md: bool) -> String {
             vec![
                 t.recipe.clone(),
                 if t.stages.is_empty() { "none".into() } else { t.stages.join(", ") },
-                total(t.totals.total_unique, t.totals.known_unique),
-                total(t.totals.total_seen, t.totals.known_seen),
+                total_cell(t.totals.total_unique, t.totals.known_unique),
+                total_cell(t.totals.total_seen, t.totals.known_seen),
             ]
         })
         .collect();
-    out.push_str(&table(md, &["recipe", "stages", "unique", "seen"], rows, &[2, 3]));
+    let columns = [
+        Column::text("recipe").min(16),
+        Column::text("stages").min(10).optional(1),
+        Column::num("unique"),
+        Column::num("seen"),
+    ];
+    out.push_str(&lay.table(&columns, rows));
     if !wide && !c.facts.is_empty() {
-        let _ = writeln!(out, "\n{h}Model and training\n");
-        let mut header = vec!["fact"];
-        header.extend(c.recipes.iter().map(String::as_str));
+        section(&mut out, lay, "Model and training");
+        let mut columns = vec![Column::text("fact").min(10)];
+        columns.extend(c.recipes.iter().map(|r| Column::text(r.as_str()).min(6)));
         let rows = c
             .facts
             .iter()
@@ -488,60 +501,68 @@ fn text(c: &Comparison, md: bool) -> String {
                     .collect()
             })
             .collect();
-        out.push_str(&table(md, &header, rows, &[]));
+        out.push_str(&lay.table(&columns, rows));
     }
     if !c.pairs.is_empty() {
-        out.push_str(&similarity(c, md, wide));
+        out.push_str(&similarity(c, lay, wide));
     }
     if wide {
-        let _ = writeln!(out, "\n{h}Datasets used by the most recipes\n");
+        section(&mut out, lay, "Datasets used by the most recipes");
         let rows = c
             .most_used
             .iter()
-            .map(|u| vec![u.dataset.clone(), u.recipes.len().to_string(), u.recipes.join(", ")])
+            .map(|u| vec![u.dataset.clone(), count(u.recipes.len() as u128), u.recipes.join(", ")])
             .collect();
-        out.push_str(&table(md, &["dataset", "recipes", "used by"], rows, &[1]));
-        let _ = writeln!(
-            out,
-            "\nThe dataset, source and media matrices are in `--format csv` and `--format json`."
+        let columns = [
+            Column::text("dataset").min(20),
+            Column::num("recipes"),
+            Column::text("used by").min(20).optional(1),
+        ];
+        out.push_str(&lay.table(&columns, rows));
+        let _ = writeln!(out);
+        out.push_str(
+            &lay.para("The dataset, source and media matrices are in `--format csv` and `--format json`."),
         );
         return out;
     }
     if c.pairs.len() == 1 {
-        out.push_str(&pair_text(c, &c.pairs[0], md));
+        out.push_str(&pair_text(c, &c.pairs[0], lay));
     }
-    let _ = writeln!(out, "\n{h}Shares by source dataset (`variant_of` followed)\n");
-    out.push_str(&matrix(c, &c.sources, md, "source"));
-    let _ = writeln!(out, "\n{h}By modality\n");
+    section(&mut out, lay, "Shares by source dataset (`variant_of` followed)");
+    out.push_str(&matrix(c, &c.sources, lay, "source"));
+    section(&mut out, lay, "By modality");
     for r in &c.recipes {
-        let _ = writeln!(
-            out,
-            "{}{r}: {}",
-            if md { "- " } else { "" },
-            c.by_modality.get(r).map_or(String::new(), super::shares_line)
+        out.push_str(
+            &lay.item(&format!("{r}: {}", c.by_modality.get(r).map_or(String::new(), super::shares_line))),
         );
     }
     out
 }
 
-fn pair_text(c: &Comparison, p: &Pair, md: bool) -> String {
-    let h = if md { "## " } else { "" };
+/// A blank line, a section title, a blank line.
+fn section(out: &mut String, lay: Layout, title: &str) {
+    let _ = writeln!(out);
+    out.push_str(&lay.heading(2, title));
+    let _ = writeln!(out);
+}
+
+fn pair_text(c: &Comparison, p: &Pair, lay: Layout) -> String {
     let mut out = String::new();
     let share_of =
         |rows: &[Row], key: &str, i: usize| rows.iter().find(|r| r.key == key).and_then(|r| r.cells[i].share);
     let (ia, ib) = (0, 1);
     for (name, list, i) in [(&p.a, &p.only_in_a, ia), (&p.b, &p.only_in_b, ib)] {
-        let _ = writeln!(out, "\n{h}Only in {name} ({})\n", list.len());
+        section(&mut out, lay, &format!("Only in {name} ({})", count(list.len() as u128)));
         if list.is_empty() {
-            let _ = writeln!(out, "nothing");
+            out.push_str(&lay.para("nothing"));
             continue;
         }
         let rows = list.iter().map(|d| vec![d.clone(), percent(share_of(&c.rows, d, i))]).collect();
-        out.push_str(&table(md, &["dataset", "share"], rows, &[1]));
+        out.push_str(&lay.table(&[Column::text("dataset").min(20), Column::num("share")], rows));
     }
-    let _ = writeln!(out, "\n{h}Shared sources ({})\n", p.shared_sources.len());
+    section(&mut out, lay, &format!("Shared sources ({})", count(p.shared_sources.len() as u128)));
     if p.shared_sources.is_empty() {
-        let _ = writeln!(out, "none");
+        out.push_str(&lay.para("none"));
     } else {
         let rows = p
             .shared_sources
@@ -551,19 +572,36 @@ fn pair_text(c: &Comparison, p: &Pair, md: bool) -> String {
                     d.source.clone(),
                     percent(d.share_a),
                     percent(d.share_b),
-                    d.difference.map_or("-".into(), |x| format!("{:+.2} pt", x * 100.0)),
+                    d.difference.map_or("-".into(), points),
                 ]
             })
             .collect();
-        out.push_str(&table(md, &["source", p.a.as_str(), p.b.as_str(), "difference"], rows, &[1, 2, 3]));
+        let columns = [
+            Column::text("source").min(20),
+            Column::num(p.a.as_str()),
+            Column::num(p.b.as_str()),
+            Column::num("difference"),
+        ];
+        out.push_str(&lay.table(&columns, rows));
     }
     out
 }
 
+/// A difference of shares in percentage points: "+3.42 pt", "-0.01 pt";
+/// one that rounds to zero is "0.00 pt", never "-0.00".
+fn points(x: f64) -> String {
+    let p = x * 100.0;
+    if p.abs() < 0.005 {
+        "0.00 pt".into()
+    } else {
+        format!("{p:+.2} pt")
+    }
+}
+
 /// Keys as rows, one share column per recipe.
-fn matrix(c: &Comparison, rows: &[Row], md: bool, what: &str) -> String {
-    let mut header = vec![what.to_string()];
-    header.extend(c.recipes.iter().cloned());
+fn matrix(c: &Comparison, rows: &[Row], lay: Layout, what: &str) -> String {
+    let mut columns = vec![Column::text(what).min(16)];
+    columns.extend(c.recipes.iter().map(|r| Column::num(r.as_str())));
     let body = rows
         .iter()
         .map(|r| {
@@ -572,14 +610,11 @@ fn matrix(c: &Comparison, rows: &[Row], md: bool, what: &str) -> String {
                 .collect()
         })
         .collect();
-    let numeric: Vec<usize> = (1..header.len()).collect();
-    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    table(md, &refs, body, &numeric)
+    lay.table(&columns, body)
 }
 
 /// Every pair, or the ten most alike when there are many recipes.
-fn similarity(c: &Comparison, md: bool, wide: bool) -> String {
-    let h = if md { "## " } else { "" };
+fn similarity(c: &Comparison, lay: Layout, wide: bool) -> String {
     let mut pairs: Vec<&Pair> = c.pairs.iter().collect();
     let title = if wide {
         pairs.sort_by(|a, b| {
@@ -601,32 +636,29 @@ fn similarity(c: &Comparison, md: bool, wide: bool) -> String {
             vec![
                 p.a.clone(),
                 p.b.clone(),
-                format!("{} · {:.3}", p.by_dataset.shared, p.by_dataset.jaccard),
+                format!("{} · {:.3}", count(p.by_dataset.shared as u128), p.by_dataset.jaccard),
                 same(&p.by_dataset),
-                format!("{} · {:.3}", p.by_source.shared, p.by_source.jaccard),
+                format!("{} · {:.3}", count(p.by_source.shared as u128), p.by_source.jaccard),
                 same(&p.by_source),
-                format!("{} · {:.3}", p.by_media.shared, p.by_media.jaccard),
+                format!("{} · {:.3}", count(p.by_media.shared as u128), p.by_media.jaccard),
             ]
         })
         .collect();
-    let mut out = format!("\n{h}{title}\n\n");
-    out.push_str(&table(
-        md,
-        &[
-            "recipe",
-            "recipe",
-            "datasets shared · jaccard",
-            "same data",
-            "sources shared · jaccard",
-            "same data (sources)",
-            "media shared · jaccard",
-        ],
-        rows,
-        &[2, 3, 4, 5, 6],
+    let mut out = String::new();
+    section(&mut out, lay, title);
+    let columns = [
+        Column::text("recipe").min(12),
+        Column::text("recipe").min(12),
+        Column::num("datasets shared · jaccard").optional(3),
+        Column::num("same data"),
+        Column::num("sources shared · jaccard").optional(2),
+        Column::num("same data (sources)"),
+        Column::num("media shared · jaccard").optional(1),
+    ];
+    out.push_str(&lay.table(&columns, rows));
+    let _ = writeln!(out);
+    out.push_str(&lay.para(
+        "jaccard: shared ÷ all keys the two use; same data: Σ min(share in A, share in B) over shared keys, by seen samples.",
     ));
-    let _ = writeln!(
-        out,
-        "\njaccard: shared ÷ all keys the two use; same data: Σ min(share in A, share in B) over shared keys, by seen samples."
-    );
     out
 }

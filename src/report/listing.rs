@@ -1,6 +1,6 @@
 //! Lists: the built-in recipes, catalog entries, one entry in full.
 
-use super::{count, opt_count, percent, table, total, Format};
+use super::{count, opt_count, percent, total_cell, Column, Format, Layout};
 use crate::catalog::{Catalog, Dataset};
 use crate::plan::{Plan, Totals};
 use serde::Serialize;
@@ -60,6 +60,12 @@ fn pair(t: &Totals) -> String {
 }
 
 pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
+    recipes_width(lines, format, None)
+}
+
+/// [`recipes`] with the terminal table fitted to `width` columns.
+pub fn recipes_width(lines: &[RecipeLine], format: Format, width: Option<usize>) -> String {
+    let lay = if format == Format::Md { Layout::markdown() } else { Layout::terminal(width) };
     match format {
         Format::Json => super::json(&lines),
         Format::Csv => {
@@ -103,20 +109,22 @@ pub fn recipes(lines: &[RecipeLine], format: Format) -> String {
                         l.id.clone(),
                         l.name.clone(),
                         stages.join(" → "),
-                        total(l.totals.total_unique, l.totals.known_unique),
-                        total(l.totals.total_seen, l.totals.known_seen),
+                        total_cell(l.totals.total_unique, l.totals.known_unique),
+                        total_cell(l.totals.total_seen, l.totals.known_seen),
                     ]
                 })
                 .collect();
-            let mut out = table(
-                format == Format::Md,
-                &["recipe", "name", "stages (unique / seen when they differ)", "unique", "seen"],
-                rows,
-                &[3, 4],
-            );
+            let columns = [
+                Column::text("recipe").min(16),
+                Column::text("name").truncate().min(12).optional(2),
+                Column::text("stages (unique / seen when they differ)").min(24).optional(1),
+                Column::num("unique"),
+                Column::num("seen"),
+            ];
+            let mut out = lay.table(&columns, rows);
+            out.push('\n');
             out.push_str(
-                "
-unique: distinct samples of one pass; seen: what the model trains on (× epochs).\n",
+                &lay.para("unique: distinct samples of one pass; seen: what the model trains on (× epochs)."),
             );
             out
         }
@@ -125,6 +133,17 @@ unique: distinct samples of one pass; seen: what the model trains on (× epochs)
 
 /// Catalog entries as a list; JSON keeps the catalog's own field names.
 pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, format: Format) -> String {
+    datasets_width(list, sizes, format, None)
+}
+
+/// [`datasets`] with the terminal table fitted to `width` columns.
+pub fn datasets_width(
+    list: &[&Dataset],
+    sizes: &dyn Fn(&Dataset) -> Option<u64>,
+    format: Format,
+    width: Option<usize>,
+) -> String {
+    let lay = if format == Format::Md { Layout::markdown() } else { Layout::terminal(width) };
     let list: Vec<&Dataset> = {
         let mut v = list.to_vec();
         v.sort_by(|a, b| a.id.cmp(&b.id));
@@ -183,12 +202,15 @@ pub fn datasets(list: &[&Dataset], sizes: &dyn Fn(&Dataset) -> Option<u64>, form
                     ]
                 })
                 .collect();
-            table(
-                format == Format::Md,
-                &["id", "name", "stages", "modalities", "languages", "samples"],
-                rows,
-                &[5],
-            )
+            let columns = [
+                Column::text("id").min(20),
+                Column::text("name").truncate().min(16).optional(4),
+                Column::text("stages").min(10).optional(2),
+                Column::text("modalities").min(10).optional(3),
+                Column::text("languages").min(9).optional(5),
+                Column::num("samples"),
+            ];
+            lay.table(&columns, rows)
         }
     }
 }
@@ -221,6 +243,11 @@ pub struct ShownLeaf {
 }
 
 pub fn show(s: &Shown, catalog: &Catalog, format: Format) -> String {
+    show_width(s, catalog, format, None)
+}
+
+/// [`show`] with lines and tables fitted to `width` columns.
+pub fn show_width(s: &Shown, catalog: &Catalog, format: Format, width: Option<usize>) -> String {
     let d = s.dataset;
     match format {
         Format::Json => super::json(s),
@@ -241,7 +268,8 @@ pub fn show(s: &Shown, catalog: &Catalog, format: Format) -> String {
             }
             super::csv_text(w)
         }
-        _ => show_text(s, catalog, format == Format::Md),
+        Format::Md => show_text(s, catalog, Layout::markdown()),
+        _ => show_text(s, catalog, Layout::terminal(width)),
     }
 }
 
@@ -274,7 +302,7 @@ fn fields(s: &Shown, catalog: &Catalog, plain: bool) -> Vec<(String, String)> {
     field("tokens", d.tokens.map(|n| count(u128::from(n))).unwrap_or_default());
     if let Some(t) = &d.text_tokens {
         let v = match (t.per_sample, t.total) {
-            (Some(m), _) => format!("{m} per sample"),
+            (Some(m), _) => format!("{} per sample", super::number(m)),
             (None, Some(n)) => format!("{} in all", count(u128::from(n))),
             _ => String::new(),
         };
@@ -299,17 +327,13 @@ fn fields(s: &Shown, catalog: &Catalog, plain: bool) -> Vec<(String, String)> {
     out
 }
 
-fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
+fn show_text(s: &Shown, catalog: &Catalog, lay: Layout) -> String {
     let d = s.dataset;
     let mut out = String::new();
-    let _ = writeln!(out, "{}{} ({})", if md { "# " } else { "" }, d.name, d.id);
+    out.push_str(&lay.heading(1, &format!("{} ({})", d.name, d.id)));
     let _ = writeln!(out);
     for (k, v) in fields(s, catalog, false) {
-        if md {
-            let _ = writeln!(out, "- **{k}**: {v}");
-        } else {
-            let _ = writeln!(out, "{k:<14} {v}");
-        }
+        out.push_str(&lay.field(&k, &v, 14));
     }
     if let Some(components) = &d.components {
         let rows = components
@@ -325,8 +349,10 @@ fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
                 ]
             })
             .collect();
-        let _ = writeln!(out, "\ncomponents:\n");
-        out.push_str(&table(md, &["dataset", "samples"], rows, &[1]));
+        let _ = writeln!(out);
+        out.push_str(&lay.para("components:"));
+        let _ = writeln!(out);
+        out.push_str(&lay.table(&[Column::text("dataset").min(20), Column::num("samples")], rows));
         let mut rows: Vec<Vec<String>> = s
             .leaves
             .iter()
@@ -342,8 +368,16 @@ fn show_text(s: &Shown, catalog: &Catalog, md: bool) -> String {
         if let Some(u) = s.unattributed {
             rows.push(vec!["(unattributed)".into(), count(u128::from(u)), "-".into(), String::new()]);
         }
-        let _ = writeln!(out, "\nleaves:\n");
-        out.push_str(&table(md, &["leaf dataset", "samples", "share", "paths"], rows, &[1, 2, 3]));
+        let _ = writeln!(out);
+        out.push_str(&lay.para("leaves:"));
+        let _ = writeln!(out);
+        let columns = [
+            Column::text("leaf dataset").min(20),
+            Column::num("samples"),
+            Column::num("share"),
+            Column::num("paths").optional(1),
+        ];
+        out.push_str(&lay.table(&columns, rows));
     }
     out
 }

@@ -6,10 +6,11 @@ pub mod compare;
 pub mod csv;
 pub mod graph;
 pub mod html;
+pub mod layout;
 pub mod listing;
 pub mod plan;
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
+pub use layout::{Column, Layout};
 
 /// Output formats; each command takes some of them (`--help` lists which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -75,9 +76,17 @@ pub fn total(total: Option<u128>, known: u128) -> String {
     }
 }
 
-/// "1 epoch", "3 epochs", "0.5 epochs".
+/// A total for a table cell: as [`total`], with "≥ N" for "at least N".
+pub fn total_cell(total: Option<u128>, known: u128) -> String {
+    match total {
+        None if known > 0 => format!("≥ {}", count(known)),
+        t => self::total(t, known),
+    }
+}
+
+/// "1 epoch", "3 epochs", "0.5 epochs", "1,500 epochs".
 pub fn plural(n: f64, one: &str, many: &str) -> String {
-    let t = trim_float(n);
+    let t = number(n);
     if t == "1" {
         format!("1 {one}")
     } else {
@@ -96,41 +105,39 @@ pub fn trim_float(v: f64) -> String {
     }
 }
 
+/// A float for reading: no trailing zeros, thousands separated (1500 → "1,500").
+pub fn number(v: f64) -> String {
+    crate::num::group(&trim_float(v))
+}
+
+/// "1 dataset", "2 datasets", "1,024 datasets".
+pub fn counted(n: u128, one: &str, many: &str) -> String {
+    crate::num::counted(n, one, many)
+}
+
+/// A float with `places` decimals and thousands separators.
+pub fn decimal(v: f64, places: usize) -> String {
+    crate::num::group(&format!("{v:.places$}"))
+}
+
 /// 0.12443 → "12.44%"; never "-0.00%".
 pub fn percent(p: Option<f64>) -> String {
     p.map_or_else(|| "-".into(), |p| format!("{:.2}%", (p * 100.0).max(0.0)))
 }
 
 pub fn epochs(e: Option<f64>) -> String {
-    e.map_or_else(|| "-".into(), |e| format!("{e:.3}"))
+    e.map_or_else(|| "-".into(), |e| decimal(e, 3))
 }
 
-/// A table in the terminal or Markdown style; numbers right-aligned.
+/// A table in the terminal or Markdown style, numbers right-aligned, with
+/// no width limit; reports use [`Layout::table`], which fits the width.
 pub fn table(md: bool, header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> String {
-    let mut t = Table::new();
-    t.load_preset(if md { presets::ASCII_MARKDOWN } else { presets::UTF8_FULL_CONDENSED });
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(header.iter().map(Cell::new));
-    for row in rows {
-        t.add_row(row.into_iter().enumerate().map(|(i, v)| {
-            let cell = Cell::new(if md { v.replace('|', "\\|") } else { v });
-            if numeric.contains(&i) {
-                cell.set_alignment(CellAlignment::Right)
-            } else {
-                cell
-            }
-        }));
-    }
-    if md {
-        for (i, col) in t.column_iter_mut().enumerate() {
-            if numeric.contains(&i) {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-    }
-    let mut s = t.to_string();
-    s.push('\n');
-    s
+    let columns: Vec<Column> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if numeric.contains(&i) { Column::num(*h) } else { Column::text(*h) })
+        .collect();
+    Layout { md, width: None }.table(&columns, rows)
 }
 
 /// The text a CSV writer over a buffer has written.
@@ -167,6 +174,18 @@ mod tests {
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(665298), "665,298");
         assert_eq!(count(18446744073709551615), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn plurals_and_decimals_read_as_words() {
+        assert_eq!(plural(1.0, "epoch", "epochs"), "1 epoch");
+        assert_eq!(plural(3.0, "epoch", "epochs"), "3 epochs");
+        assert_eq!(plural(0.5, "epoch", "epochs"), "0.5 epochs");
+        assert_eq!(plural(1500.0, "epoch", "epochs"), "1,500 epochs");
+        assert_eq!(counted(1, "dataset", "datasets"), "1 dataset");
+        assert_eq!(counted(1024, "dataset", "datasets"), "1,024 datasets");
+        assert_eq!(decimal(12345.678, 2), "12,345.68");
+        assert_eq!(epochs(Some(1234.5)), "1,234.500");
     }
 
     #[test]

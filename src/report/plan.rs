@@ -1,17 +1,23 @@
 //! The mix report of one recipe.
 
-use super::{approx_count, count, epochs, percent, plural, shares_line, table, total, Format};
+use super::{approx_count, count, epochs, percent, plural, shares_line, total, Column, Format, Layout};
 use crate::diag::JsonDiagnostic;
 use crate::plan::{Breakdown, LicenseLine, Plan, StagePlan};
 use std::fmt::Write as _;
 
 pub fn render(plan: &Plan, format: Format) -> String {
+    render_width(plan, format, None)
+}
+
+/// The report with its terminal tables and lines fitted to `width` columns
+/// (`None`: no limit).
+pub fn render_width(plan: &Plan, format: Format, width: Option<usize>) -> String {
     match format {
         Format::Json => super::json(plan),
         Format::Csv => super::csv::plans(std::slice::from_ref(plan)),
-        Format::Md => text(plan, true),
+        Format::Md => text(plan, Layout::markdown()),
         Format::Html => super::html::plan::render(plan),
-        _ => text(plan, false),
+        _ => text(plan, Layout::terminal(width)),
     }
 }
 
@@ -22,10 +28,9 @@ fn totals_line(t: &crate::plan::Totals) -> String {
     format!("{u} distinct samples, {s} seen")
 }
 
-fn text(plan: &Plan, md: bool) -> String {
+fn text(plan: &Plan, lay: Layout) -> String {
     let mut out = String::new();
-    let h = |level: usize| if md { "#".repeat(level) + " " } else { String::new() };
-    let _ = writeln!(out, "{}{} ({})", h(1), plan.recipe.name, plan.recipe.id);
+    out.push_str(&lay.heading(1, &format!("{} ({})", plan.recipe.name, plan.recipe.id)));
     let _ = writeln!(out);
     let mut facts = vec![format!(
         "{}: {}",
@@ -53,35 +58,30 @@ fn text(plan: &Plan, md: bool) -> String {
     if !plan.recipe.eval.is_empty() {
         facts.push(format!("evaluated on: {}", plan.recipe.eval.join(", ")));
     }
-    lines(&mut out, &facts, md);
+    lines(&mut out, &facts, lay);
     for stage in &plan.stages {
         let _ = writeln!(out);
-        stage_text(&mut out, stage, md, &plan.recipe.id);
+        stage_text(&mut out, stage, lay, &plan.recipe.id);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}Recipe mix (seen samples)", h(2));
+    out.push_str(&lay.heading(2, "Recipe mix (seen samples)"));
     let _ = writeln!(out);
-    lines(&mut out, &breakdown_lines(&plan.breakdown, &plan.licenses), md);
+    lines(&mut out, &breakdown_lines(&plan.breakdown, &plan.licenses), lay);
     out
 }
 
 /// Lines that stay lines in Markdown too (a list there).
-fn lines(out: &mut String, lines: &[String], md: bool) {
+fn lines(out: &mut String, lines: &[String], lay: Layout) {
     for l in lines {
-        if md {
-            let _ = writeln!(out, "- {l}");
-        } else {
-            let _ = writeln!(out, "{l}");
-        }
+        out.push_str(&lay.item(l));
     }
 }
 
-fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
-    let h = if md { "## " } else { "" };
+fn stage_text(out: &mut String, s: &StagePlan, lay: Layout, recipe: &str) {
     let after = if s.after.is_empty() { String::new() } else { format!(", after {}", s.after.join(", ")) };
     let inherited =
         if s.defined_in == recipe { String::new() } else { format!(", inherited from {}", s.defined_in) };
-    let _ = writeln!(out, "{h}Stage `{}` ({}{after}{inherited})", s.id, s.kind.as_str());
+    out.push_str(&lay.heading(2, &format!("Stage `{}` ({}{after}{inherited})", s.id, s.kind.as_str())));
     let _ = writeln!(out);
     let passes = if s.passes_stated {
         plural(s.passes, "epoch", "epochs")
@@ -103,7 +103,8 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
     }
     if let Some(n) = s.stated_samples {
         let said = s.stated_as.as_ref().map_or(String::new(), |t| format!(" (\"{t}\")"));
-        facts.push(format!("the source states: {} samples{said}", count(u128::from(n))));
+        facts
+            .push(format!("the source states: {}{said}", super::counted(u128::from(n), "sample", "samples")));
     }
     if let Some(t) = &s.training {
         let parts: Vec<String> = [
@@ -121,7 +122,7 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
             facts.push(format!("training: {}", parts.join(", ")));
         }
     }
-    lines(out, &facts, md);
+    lines(out, &facts, lay);
     let rows = s
         .entries
         .iter()
@@ -140,21 +141,37 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
             ]
         })
         .collect();
-    let _ = writeln!(out, "\nentries (as the recipe writes them):\n");
-    out.push_str(&table(
-        md,
-        &["dataset", "amount", "unique", "seen", "epochs", "share"],
-        rows,
-        &[2, 3, 4, 5],
-    ));
+    let _ = writeln!(out);
+    out.push_str(&lay.para("entries (as the recipe writes them):"));
+    let _ = writeln!(out);
+    let columns = [
+        Column::text("dataset").min(20),
+        Column::text("amount").min(10).optional(3),
+        Column::num("unique"),
+        Column::num("seen").optional(1),
+        Column::num("epochs").optional(2),
+        Column::num("share"),
+    ];
+    out.push_str(&lay.table(&columns, rows));
     let composite = s.leaves.len() != s.entries.len()
         || s.leaves.iter().any(|l| !l.via.is_empty())
         || s.unattributed.is_some();
     let batch = s.leaves.iter().any(|l| l.batch.is_some());
     if composite || batch {
-        let mut header = vec!["leaf dataset", "unique", "seen", "epochs", "share", "via"];
+        let mut columns = vec![
+            Column::text("leaf dataset").min(20),
+            Column::num("unique"),
+            Column::num("seen").optional(2),
+            Column::num("epochs").optional(3),
+            Column::num("share"),
+            Column::text("via").min(24).optional(4),
+        ];
         if batch {
-            header.extend(["per batch", "5–95%", "P(none)"]);
+            columns.extend([
+                Column::num("per batch").optional(1),
+                Column::num("5–95%").optional(1),
+                Column::num("P(none)").optional(5),
+            ]);
         }
         let mut rows: Vec<Vec<String>> = s
             .leaves
@@ -195,15 +212,17 @@ fn stage_text(out: &mut String, s: &StagePlan, md: bool, recipe: &str) {
             }
             rows.push(row);
         }
-        let _ = writeln!(out, "\nleaves (what the model sees):\n");
-        out.push_str(&table(md, &header, rows, &[1, 2, 3, 4, 6, 7, 8]));
+        let _ = writeln!(out);
+        out.push_str(&lay.para("leaves (what the model sees):"));
+        let _ = writeln!(out);
+        out.push_str(&lay.table(&columns, rows));
     }
     let _ = writeln!(out);
     let mut facts = breakdown_lines(&s.breakdown, &s.licenses);
     for w in &s.warnings {
         facts.push(warning_line(w));
     }
-    lines(out, &facts, md);
+    lines(out, &facts, lay);
 }
 
 /// A composite chain, shortened in the middle when long.
@@ -211,7 +230,7 @@ fn via(v: &[String]) -> String {
     if v.len() <= 4 {
         return v.join(" → ");
     }
-    format!("{} → {} → … ({} more) → {}", v[0], v[1], v.len() - 3, v[v.len() - 1])
+    format!("{} → {} → … ({} more) → {}", v[0], v[1], count((v.len() - 3) as u128), v[v.len() - 1])
 }
 
 fn breakdown_lines(b: &Breakdown, licenses: &[LicenseLine]) -> Vec<String> {
@@ -224,7 +243,7 @@ fn breakdown_lines(b: &Breakdown, licenses: &[LicenseLine]) -> Vec<String> {
         format!("license summary: {}", license_summary(licenses)),
     ];
     if let Some(e) = b.effective_datasets {
-        out.push(format!("effective number of datasets: {e:.2}"));
+        out.push(format!("effective number of datasets: {}", super::decimal(e, 2)));
     }
     out
 }
@@ -242,7 +261,8 @@ pub fn license_summary(lines: &[LicenseLine]) -> String {
             } else {
                 let shown: Vec<&str> = l.datasets.iter().take(4).map(String::as_str).collect();
                 let more = l.datasets.len().saturating_sub(4);
-                let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                let more =
+                    if more > 0 { format!(" and {} more", count(more as u128)) } else { String::new() };
                 format!(" ({}{more})", shown.join(", "))
             };
             format!("{} {}{list}", l.allows.as_str(), percent(l.share))
