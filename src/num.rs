@@ -310,8 +310,7 @@ pub fn waterfill(
     if minimums > total {
         return Err(Infeasible::TooMuch { minimums });
     }
-    let maximums: Option<u128> =
-        bounds.iter().try_fold(0u128, |a, b| b.hi.map(|h| a.saturating_add(h)));
+    let maximums: Option<u128> = bounds.iter().try_fold(0u128, |a, b| b.hi.map(|h| a.saturating_add(h)));
     if let Some(m) = maximums.filter(|&m| m < total) {
         return Err(Infeasible::TooLittle { maximums: m });
     }
@@ -327,7 +326,9 @@ pub fn waterfill(
             let lo = BigRational::from_integer(BigInt::from(b.lo));
             let x = if x < lo { lo } else { x };
             match b.hi {
-                Some(h) if x > BigRational::from_integer(BigInt::from(h)) => BigRational::from_integer(BigInt::from(h)),
+                Some(h) if x > BigRational::from_integer(BigInt::from(h)) => {
+                    BigRational::from_integer(BigInt::from(h))
+                }
                 _ => x,
             }
         })
@@ -456,6 +457,62 @@ mod tests {
         // leftover one goes to remainder 0.5, not 0.3 or 0.2.
         let got = apportion_weights(7, &[12, 25, 33], |a, b| a.cmp(&b));
         assert_eq!(got, vec![1, 3, 3]);
+    }
+
+    fn rates(v: &[u64]) -> Vec<BigRational> {
+        v.iter().map(|&x| BigRational::from_integer(x.into())).collect()
+    }
+
+    #[test]
+    fn waterfill_without_bounds_is_largest_remainder() {
+        // 10 over rates 1:1:1 → 3.33 each; the one left to the first index
+        let free = [Bound::FREE; 3];
+        assert_eq!(waterfill(10, &rates(&[1, 1, 1]), &free, |a, b| a.cmp(&b)), Ok(vec![4, 3, 3]));
+    }
+
+    #[test]
+    fn waterfill_gives_a_capped_part_s_surplus_to_the_others() {
+        // UniMax toy: sizes 100 / 1,000 / 10,000, uniform rates, at most one
+        // epoch each, budget 3,000: λ with min(λ,100) + min(λ,1000) + λ = 3,000
+        // → λ = 1,900 → 100 / 1,000 / 1,900
+        let b = [
+            Bound { lo: 0, hi: Some(100) },
+            Bound { lo: 0, hi: Some(1_000) },
+            Bound { lo: 0, hi: Some(10_000) },
+        ];
+        assert_eq!(waterfill(3_000, &rates(&[1, 1, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![100, 1_000, 1_900]));
+        // a minimum lifts a part above its rate: 100 over 1:1 with the
+        // second at least 80 → 20 / 80
+        let b = [Bound::FREE, Bound { lo: 80, hi: None }];
+        assert_eq!(waterfill(100, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![20, 80]));
+        // minimums equal to the total: every part at its minimum
+        let b = [Bound { lo: 60, hi: None }, Bound { lo: 40, hi: None }];
+        assert_eq!(waterfill(100, &rates(&[5, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![60, 40]));
+    }
+
+    #[test]
+    fn waterfill_refuses_bounds_that_cannot_add_up() {
+        let b = [Bound { lo: 0, hi: Some(10) }, Bound { lo: 0, hi: Some(20) }];
+        assert_eq!(
+            waterfill(31, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)),
+            Err(Infeasible::TooLittle { maximums: 30 })
+        );
+        let b = [Bound { lo: 20, hi: None }, Bound { lo: 20, hi: None }];
+        assert_eq!(
+            waterfill(39, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)),
+            Err(Infeasible::TooMuch { minimums: 40 })
+        );
+        assert_eq!(waterfill(0, &[], &[], |a, b| a.cmp(&b)), Ok(vec![]));
+        assert_eq!(waterfill(1, &[], &[], |a, b| a.cmp(&b)), Err(Infeasible::TooLittle { maximums: 0 }));
+    }
+
+    #[test]
+    fn integer_square_roots_are_exact() {
+        assert_eq!(isqrt(576), 24);
+        assert_eq!(isqrt(575), 23);
+        assert_eq!(isqrt(729), 27);
+        assert_eq!(isqrt(u64::MAX), 4_294_967_295);
+        assert_eq!(isqrt(0), 0);
     }
 
     #[test]

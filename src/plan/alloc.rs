@@ -91,7 +91,8 @@ pub fn entry_counts(
                 Role::Fixed(n) => *n,
                 _ => None,
             };
-            let mut approx = matches!(e.amount, Amount::Whole | Amount::Fraction(_) | Amount::Epochs(_)) && s.approx;
+            let mut approx =
+                matches!(e.amount, Amount::Whole | Amount::Fraction(_) | Amount::Epochs(_)) && s.approx;
             if let (Some(n), Some(b)) = (taken, b) {
                 if e.amount == Amount::Whole {
                     // a whole dataset within its bounds: a cap, or a floor that repeats it
@@ -114,7 +115,9 @@ pub fn entry_counts(
         let bound = bounds[i].unwrap_or(Bound::FREE);
         match r {
             Role::Rated(rate) => sized.push(Sized { ix: i, rate: rate.clone(), bound, share: None }),
-            Role::Share(s) => sized.push(Sized { ix: i, rate: BigRational::from_integer(1.into()), bound, share: Some(*s) }),
+            Role::Share(s) => {
+                sized.push(Sized { ix: i, rate: BigRational::from_integer(1.into()), bound, share: Some(*s) })
+            }
             _ => {}
         }
     }
@@ -123,7 +126,11 @@ pub fn entry_counts(
         for z in sized.drain(..) {
             let want = z.share.and_then(|s| s.times(budget)).unwrap_or(0);
             let n = z.bound.clamp(u128::from(want)) as u64;
-            out[z.ix] = Taken { taken: Some(n), unique: unique(Some(n), sizes.get(mix[z.ix].dataset).size), approx: false };
+            out[z.ix] = Taken {
+                taken: Some(n),
+                unique: unique(Some(n), sizes.get(mix[z.ix].dataset).size),
+                approx: false,
+            };
         }
     }
     let all_known = out.iter().zip(&roles).all(|(t, r)| t.taken.is_some() || !matches!(r, Role::Fixed(_)));
@@ -132,7 +139,9 @@ pub fn entry_counts(
         let help = match (sized.is_empty(), policy) {
             (true, _) => "raise `budget` or take fewer samples",
             (false, None) => "raise `budget` or take fewer samples; weighted entries share what is left",
-            (false, Some(_)) => "raise `budget` or take fewer samples; the entries the policy sizes share what is left",
+            (false, Some(_)) => {
+                "raise `budget` or take fewer samples; the entries the policy sizes share what is left"
+            }
         };
         diags.push(exceeded(mix, &out, absolute, budget, budget_loc, rules.include, help));
         return out;
@@ -151,7 +160,8 @@ pub fn entry_counts(
     let tie = |a: usize, b: usize| tie(catalog, mix, &sized.iter().map(|z| z.ix).collect::<Vec<_>>(), a, b);
     let fixed: Vec<(usize, u64)> =
         out.iter().enumerate().filter_map(|(i, t)| t.taken.map(|n| (i, n))).collect();
-    let solved = super::targets::solve(catalog, sizes, mix, &fixed, &sized, rules.targets, budget, rest, &tie);
+    let solved =
+        super::targets::solve(catalog, sizes, mix, &fixed, &sized, rules.targets, budget, rest, &tie);
     let counts = match solved {
         Ok(c) => c,
         Err(why) => {
@@ -246,7 +256,9 @@ fn role(
     match (e.amount, policy) {
         (Amount::Whole, None) => Role::Fixed(size),
         (Amount::Whole, Some(p)) if budget.is_none() && !p.needs_budget() => Role::Fixed(size),
-        (Amount::Whole, Some(p)) if budget.is_some() => size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, None))),
+        (Amount::Whole, Some(p)) if budget.is_some() => {
+            size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, None)))
+        }
         (Amount::Whole, Some(_)) => Role::Unknown,
         (Amount::Samples(n), _) => Role::Fixed(Some(n)),
         (Amount::Fraction(f) | Amount::Epochs(f), _) => Role::Fixed(size.and_then(|size| {
@@ -399,14 +411,19 @@ fn exceeded(
             .at(Some(inc.clone()))
             .label("this stage takes the budget of the stage it includes")
             .related(Some(budget_loc.clone()), "budget"),
-        None => Diagnostic::error(codes::BUDGET_EXCEEDED, message).at(Some(budget_loc.clone())).label("budget"),
+        None => {
+            Diagnostic::error(codes::BUDGET_EXCEEDED, message).at(Some(budget_loc.clone())).label("budget")
+        }
     };
     d.related(first, "first entry with a count").help(help)
 }
 
 fn unused(budget: u64, absolute: u128, budget_loc: &Loc, policy: bool) -> Diagnostic {
     let (what, help) = if policy {
-        ("no entry is left for the policy to size", "leave some entries without an amount for the policy, or remove `budget`")
+        (
+            "no entry is left for the policy to size",
+            "leave some entries without an amount for the policy, or remove `budget`",
+        )
     } else {
         ("no entry has a `weight`", "give some entries `weight = w` to share the budget, or remove `budget`")
     };
@@ -451,7 +468,8 @@ fn infeasible(
             sized.iter().collect(),
         ),
     };
-    let mut names: Vec<String> = which.iter().map(|z| format!("`{}`", catalog.get(mix[z.ix].dataset).id)).collect();
+    let mut names: Vec<String> =
+        which.iter().map(|z| format!("`{}`", catalog.get(mix[z.ix].dataset).id)).collect();
     names.sort();
     names.dedup();
     let mut d = Diagnostic::error(codes::INFEASIBLE_BOUNDS, format!("{message}: {}", names.join(", ")))
@@ -467,7 +485,9 @@ fn infeasible(
     }
     d.help(match why {
         Infeasible::TooMuch { .. } => "lower some `min`, or raise `budget`",
-        Infeasible::TooLittle { .. } => "raise some `max` / `max_epochs` (or the policy's cap), or lower `budget`",
+        Infeasible::TooLittle { .. } => {
+            "raise some `max` / `max_epochs` (or the policy's cap), or lower `budget`"
+        }
     })
 }
 

@@ -67,7 +67,8 @@ impl Default for Accelerator {
 }
 
 /// Peak dense BF16 TFLOPS per accelerator (the README gives the sources).
-pub const ACCELERATORS: &[(&str, f64)] = &[("a100", 312.0), ("h100", 989.4), ("h200", 989.4), ("tpu-v4", 275.0)];
+pub const ACCELERATORS: &[(&str, f64)] =
+    &[("a100", 312.0), ("h100", 989.4), ("h200", 989.4), ("tpu-v4", 275.0)];
 
 impl Accelerator {
     /// `h100`, `a100` … or a peak in TFLOPS (`400`).
@@ -77,7 +78,9 @@ impl Accelerator {
             return Ok(Accelerator { gpu: n.to_string(), peak_tflops: *t, mfu });
         }
         match key.parse::<f64>() {
-            Ok(t) if t.is_finite() && t > 0.0 => Ok(Accelerator { gpu: format!("{t} TFLOPS"), peak_tflops: t, mfu }),
+            Ok(t) if t.is_finite() && t > 0.0 => {
+                Ok(Accelerator { gpu: format!("{t} TFLOPS"), peak_tflops: t, mfu })
+            }
             _ => Err(format!(
                 "expected one of {} or a peak in TFLOPS such as 400",
                 ACCELERATORS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
@@ -183,14 +186,20 @@ pub fn stage(
     let mut seen_total = Range::exact(0u128);
     for p in parts {
         let per = p.dataset.map_or(
-            PerSample { visual: Range { min: Some(0), max: None }, encoder: Range { min: Some(0), max: None } },
+            PerSample {
+                visual: Range { min: Some(0), max: None },
+                encoder: Range { min: Some(0), max: None },
+            },
             |d| per_sample(d, image, frame),
         );
         let t = text_per_sample(p);
         if t.is_none() && p.seen.is_some_and(|s| s > 0) {
             untold_text.push(p.dataset.map_or("(unattributed)".to_string(), |d| d.id.to_string()));
         }
-        let t = t.map_or(Range { min: Some(Dec::from_int(0)), max: None }, |d| Range { min: Some(d), max: Some(d) });
+        let t = t.map_or(Range { min: Some(Dec::from_int(0)), max: None }, |d| Range {
+            min: Some(d),
+            max: Some(d),
+        });
         let Some(s) = p.seen else {
             visual.max = None;
             encoder.max = None;
@@ -232,7 +241,16 @@ pub fn stage(
         crate::report::trim_float(accelerator.mfu * 100.0),
         crate::report::trim_float(accelerator.mfu)
     ));
-    Compute { visual_tokens: visual, text_tokens: text, tokens, steps, flops, gpu_hours, text_unknown: untold_text, assumptions }
+    Compute {
+        visual_tokens: visual,
+        text_tokens: text,
+        tokens,
+        steps,
+        flops,
+        gpu_hours,
+        text_unknown: untold_text,
+        assumptions,
+    }
 }
 
 /// A range of per-sample tokens times `s` samples.
@@ -275,7 +293,8 @@ fn image_tokens(m: &Model, assumptions: &mut Vec<String>) -> ImageTokens {
         crate::report::count(lo),
         crate::report::count(hi)
     ));
-    let enc = Range { min: Some(tiles_lo * u128::from(per_tile)), max: Some(tiles_hi * u128::from(per_tile)) };
+    let enc =
+        Range { min: Some(tiles_lo * u128::from(per_tile)), max: Some(tiles_hi * u128::from(per_tile)) };
     Some((Range { min: Some(lo), max: Some(hi) }, enc))
 }
 
@@ -338,7 +357,10 @@ fn per_sample(d: &Dataset, image: ImageTokens, frame: Option<(u128, u128)>) -> P
                 None => PerSample { visual: Range::unknown(), encoder: Range::unknown() },
             },
             Modality::MultiImage | Modality::Interleaved => match image {
-                Some((v, e)) => PerSample { visual: Range { min: v.min, max: None }, encoder: Range { min: e.min, max: None } },
+                Some((v, e)) => PerSample {
+                    visual: Range { min: v.min, max: None },
+                    encoder: Range { min: e.min, max: None },
+                },
                 None => PerSample { visual: Range::unknown(), encoder: Range::unknown() },
             },
             Modality::Video => match frame {
@@ -348,8 +370,12 @@ fn per_sample(d: &Dataset, image: ImageTokens, frame: Option<(u128, u128)>) -> P
             Modality::Audio | Modality::ThreeD => PerSample { visual: unknown, encoder: unknown },
         });
     }
-    let lo = |f: fn(&PerSample) -> Range<u128>| kinds.iter().map(|k| f(k).min).try_fold(u128::MAX, |a, m| m.map(|m| a.min(m)));
-    let hi = |f: fn(&PerSample) -> Range<u128>| kinds.iter().map(|k| f(k).max).try_fold(0u128, |a, m| m.map(|m| a.max(m)));
+    let lo = |f: fn(&PerSample) -> Range<u128>| {
+        kinds.iter().map(|k| f(k).min).try_fold(u128::MAX, |a, m| m.map(|m| a.min(m)))
+    };
+    let hi = |f: fn(&PerSample) -> Range<u128>| {
+        kinds.iter().map(|k| f(k).max).try_fold(0u128, |a, m| m.map(|m| a.max(m)))
+    };
     if kinds.is_empty() {
         return PerSample { visual: unknown, encoder: unknown };
     }
@@ -418,7 +444,7 @@ fn flops(
     let stated = !trainable.is_empty();
     let trained = |p: &str| trainable.iter().any(|t| t == p);
     let first_trained = trainable.iter().filter_map(|t| place(t)).min();
-    let mut lo = 0.0;
+    let mut lo: Option<f64> = Some(0.0);
     let mut hi: Option<f64> = Some(0.0);
     let mut unplaced: Vec<&str> = Vec::new();
     for (part, &n) in &m.params {
@@ -440,7 +466,7 @@ fn flops(
         } else {
             (2.0, 6.0)
         };
-        lo += c_lo * n as f64 * d.min.unwrap_or(0) as f64;
+        lo = lo.zip(d.min).map(|(l, d)| l + c_lo * n as f64 * d as f64);
         hi = hi.zip(d.max).map(|(h, d)| h + c_hi * n as f64 * d as f64);
     }
     let missing: Vec<&String> = trainable.iter().filter(|t| !m.params.contains_key(t.as_str())).collect();
@@ -468,5 +494,69 @@ fn flops(
             "FLOPs: the source states no trainable parts, so the low figure trains nothing (2·N·D, forward only) and the high one trains everything (6·N·D)".into(),
         );
     }
-    Range { min: Some(lo), max: hi }
+    Range { min: lo, max: hi }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiling(
+        scheme: TilingScheme,
+        tile: u64,
+        max: Option<u64>,
+        grids: Vec<[u64; 2]>,
+        thumbnail: bool,
+    ) -> Tiling {
+        Tiling { scheme, tile_tokens: tile, max_tiles: max, grids, thumbnail, source: None }
+    }
+
+    #[test]
+    fn internvl_tiles_and_thumbnail() {
+        // 256 per 448-px tile; max_dynamic_patch 12 plus a thumbnail: 13 × 256 = 3,328
+        let t = tiling(TilingScheme::Internvl, 256, Some(12), vec![], true);
+        assert_eq!(tiling_range(&t), (256, 3_328, 1, 13));
+        // a single tile gets no thumbnail
+        let t = tiling(TilingScheme::Internvl, 256, Some(1), vec![], true);
+        assert_eq!(tiling_range(&t), (256, 256, 1, 1));
+    }
+
+    #[test]
+    fn llava_next_grids() {
+        // 576 = 24²; grids 1×2 … 2×2: the 2×2 grid gives 48 × 48 + 48 newline
+        // rows + 576 base = 2,928; the 3×1 grid 72 × 24 + 72 + 576 = 2,376
+        let grids = vec![[1, 2], [2, 1], [2, 2], [3, 1], [1, 3]];
+        let t = tiling(TilingScheme::LlavaNext, 576, None, grids, false);
+        assert_eq!(tiling_range(&t), (576, 2_928, 3, 5));
+        let t = tiling(TilingScheme::LlavaNext, 576, None, vec![[3, 1]], false);
+        assert_eq!(tiling_range(&t).1, 2_376);
+    }
+
+    #[test]
+    fn llava_onevision_scales_features_down_above_max_tiles() {
+        // 729 = 27²; a 6×6 grid has 162 × 162 = 26,244 features, above
+        // 1.21 × 9 × 729 = 7,938.81 → 7,938 + 162 rows + 729 = 8,829
+        let t = tiling(TilingScheme::LlavaOnevision, 729, Some(9), vec![[6, 6]], false);
+        assert_eq!(tiling_range(&t), (729, 8_829, 37, 37));
+        // a 1×1 grid is below the limit: 729 + 27 + 729 = 1,485 (the reference's 384² row)
+        let t = tiling(TilingScheme::LlavaOnevision, 729, Some(9), vec![[1, 1]], false);
+        assert_eq!(tiling_range(&t).1, 1_485);
+    }
+
+    #[test]
+    fn ranges_add_known_ends_only() {
+        let a = Range { min: Some(1u128), max: Some(2) };
+        let b = Range { min: Some(10u128), max: None };
+        assert_eq!(a.plus(b), Range { min: Some(11), max: None });
+        assert_eq!(a.plus(Range::unknown()), Range::unknown());
+    }
+
+    #[test]
+    fn accelerators_by_name_or_peak() {
+        assert_eq!(Accelerator::parse("A100", 0.4).unwrap().peak_tflops, 312.0);
+        assert_eq!(Accelerator::parse("h100", 0.4).unwrap().peak_tflops, 989.4);
+        assert_eq!(Accelerator::parse("400", 0.5).unwrap().gpu, "400 TFLOPS");
+        assert!(Accelerator::parse("-1", 0.5).is_err());
+        assert!(Accelerator::parse("nan", 0.5).is_err());
+    }
 }

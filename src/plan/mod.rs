@@ -234,9 +234,20 @@ impl<'a> Planner<'a> {
                     via: l.via.iter().filter_map(|v| ds(v)).collect(),
                     seen: l.count.seen,
                 })
-                .chain(s.unattributed.as_ref().map(|u| compute::Part { dataset: None, via: Vec::new(), seen: u.seen }))
+                .chain(s.unattributed.as_ref().map(|u| compute::Part {
+                    dataset: None,
+                    via: Vec::new(),
+                    seen: u.seen,
+                }))
                 .collect();
-            s.compute = Some(compute::stage(catalog, model, &parts, &s.trainable, s.training.as_ref(), &opts.accelerator));
+            s.compute = Some(compute::stage(
+                catalog,
+                model,
+                &parts,
+                &s.trainable,
+                s.training.as_ref(),
+                &opts.accelerator,
+            ));
         }
         plan.compute = compute::Compute::total(plan.stages.iter().filter_map(|s| s.compute.as_ref()));
         plan.accelerator = plan.compute.as_ref().map(|_| opts.accelerator.clone());

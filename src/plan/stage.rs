@@ -425,7 +425,13 @@ fn target_rows(
                 .help("the bounds, the policy's caps or the fixed entries keep it from the target: relax them, or change the target"),
             );
         }
-        rows.push(super::model::TargetRow { target: label, share: Some(share.to_f64()), achieved, samples, wanted: want });
+        rows.push(super::model::TargetRow {
+            target: label,
+            share: Some(share.to_f64()),
+            achieved,
+            samples,
+            wanted: want,
+        });
     };
     for t in rules.targets {
         let in_group: Vec<&(Option<DsId>, u64)> = leaves

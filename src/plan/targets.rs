@@ -224,8 +224,12 @@ fn exact_totals(
     // share the difference, in proportion to their targets.
     let free_total = free.and_then(|f| totals[f]).unwrap_or(0);
     let idx: Vec<usize> = (0..cells.len()).filter(|&k| Some(k) != free).collect();
-    let rates: Vec<BigRational> =
-        idx.iter().map(|&k| group_of(&cells[k]).map_or(BigRational::from_integer(1.into()), |g| groups[g].share.clone())).collect();
+    let rates: Vec<BigRational> = idx
+        .iter()
+        .map(|&k| {
+            group_of(&cells[k]).map_or(BigRational::from_integer(1.into()), |g| groups[g].share.clone())
+        })
+        .collect();
     let b: Vec<Bound> = idx.iter().map(|&k| bounds[k]).collect();
     let split = waterfill(rest - free_total, &rates, &b, |x, y| idx[x].cmp(&idx[y]))?;
     let mut out: Vec<u128> = totals.into_iter().map(|t| t.unwrap_or(0)).collect();
@@ -248,7 +252,8 @@ fn fitted_totals(
 ) -> Result<Vec<u128>, Infeasible> {
     let r = rest as f64;
     let member = |g: &Group, c: &Vec<usize>| g.member[c[0]];
-    let mut c: Vec<f64> = cells.iter().map(|cell| cell.iter().map(|&i| base[i] as f64).sum::<f64>().max(1e-9)).collect();
+    let mut c: Vec<f64> =
+        cells.iter().map(|cell| cell.iter().map(|&i| base[i] as f64).sum::<f64>().max(1e-9)).collect();
     let want: Vec<f64> = groups.iter().map(|g| (wanted(g, budget) as f64).clamp(0.0, r)).collect();
     let clamp = |k: usize, x: f64| {
         let x = x.max(bounds[k].lo as f64);
@@ -271,8 +276,10 @@ fn fitted_totals(
             break;
         }
     }
-    let rates: Vec<BigRational> =
-        c.iter().map(|x| BigRational::from_float(x.max(1e-9)).unwrap_or_else(|| BigRational::from_integer(1.into()))).collect();
+    let rates: Vec<BigRational> = c
+        .iter()
+        .map(|x| BigRational::from_float(x.max(1e-9)).unwrap_or_else(|| BigRational::from_integer(1.into())))
+        .collect();
     waterfill(rest, &rates, bounds, |a, b| a.cmp(&b))
 }
 

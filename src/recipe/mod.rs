@@ -13,7 +13,8 @@ use crate::quantity::{self, Figure, Measure, Reading};
 use crate::schema::{CountOrText, Number};
 use rustc_hash::FxHashMap;
 use schema::{
-    Model, PolicyKind, RawEntry, RawRecipe, RawSampling, RawStage, RawTarget, RawTraining, StageKind, Training,
+    Model, PolicyKind, RawEntry, RawRecipe, RawSampling, RawStage, RawTarget, RawTraining, StageKind,
+    Training,
 };
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -549,7 +550,9 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
 /// `[model]` checked: counts of 1 or more, a tiling rule with what its scheme needs.
 fn check_model(m: &Model, at: &Loc, diags: &mut Diagnostics) {
     let mut bad = |message: String, help: &str| {
-        diags.push(Diagnostic::error(codes::INVALID_VALUE, message).at(Some(at.clone())).help(help.to_string()));
+        diags.push(
+            Diagnostic::error(codes::INVALID_VALUE, message).at(Some(at.clone())).help(help.to_string()),
+        );
     };
     for (field, v) in [
         ("image_tokens", m.image_tokens),
@@ -563,7 +566,10 @@ fn check_model(m: &Model, at: &Loc, diags: &mut Diagnostics) {
     }
     for (part, n) in &m.params {
         if *n == 0 {
-            bad(format!("`[model] params.{part}` must be 1 or more"), "leave the part out when no source gives it");
+            bad(
+                format!("`[model] params.{part}` must be 1 or more"),
+                "leave the part out when no source gives it",
+            );
         }
     }
     let Some(t) = &m.tiling else { return };
@@ -577,7 +583,10 @@ fn check_model(m: &Model, at: &Loc, diags: &mut Diagnostics) {
         bad("`[model.tiling] tile_tokens` must be 1 or more".into(), "the tokens one tile gives the LLM");
     }
     if t.grids.iter().any(|g| g[0] == 0 || g[1] == 0) {
-        bad("`[model.tiling] grids` has a grid with no tile".into(), "write grids as [rows, columns], each 1 or more");
+        bad(
+            "`[model.tiling] grids` has a grid with no tile".into(),
+            "write grids as [rows, columns], each 1 or more",
+        );
     }
     let scheme = t.scheme.as_str();
     let needs_max = matches!(t.scheme, schema::TilingScheme::Internvl | schema::TilingScheme::LlavaOnevision);
@@ -597,7 +606,10 @@ fn check_model(m: &Model, at: &Loc, diags: &mut Diagnostics) {
         let side = crate::num::isqrt(t.tile_tokens);
         if side * side != t.tile_tokens {
             bad(
-                format!("`[model.tiling] tile_tokens` ({}) is not a square number of features", t.tile_tokens),
+                format!(
+                    "`[model.tiling] tile_tokens` ({}) is not a square number of features",
+                    t.tile_tokens
+                ),
                 "the scheme lays a tile's features out as a square (576 = 24 x 24)",
             );
         }
@@ -612,9 +624,12 @@ fn check_sampling(file: FileId, raw: RawSampling, at: Loc, diags: &mut Diagnosti
     let mut extra = |field: &str, loc: Option<Loc>| {
         if let Some(loc) = loc {
             diags.push(
-                Diagnostic::error(codes::INVALID_VALUE, format!("`{field}` does not apply to policy `{name}`"))
-                    .at(Some(loc))
-                    .help(policy_help(kind)),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`{field}` does not apply to policy `{name}`"),
+                )
+                .at(Some(loc))
+                .help(policy_help(kind)),
             );
         }
     };
@@ -662,7 +677,9 @@ fn check_sampling(file: FileId, raw: RawSampling, at: Loc, diags: &mut Diagnosti
                 missing("max_epochs", diags);
                 None
             }
-            Some(e) => ratio(file, "max_epochs", e, diags, false).map(|max_epochs| Policy::Unimax { max_epochs }),
+            Some(e) => {
+                ratio(file, "max_epochs", e, diags, false).map(|max_epochs| Policy::Unimax { max_epochs })
+            }
         },
         PolicyKind::Cap => match &raw.t {
             None => {
@@ -682,7 +699,9 @@ fn policy_help(kind: PolicyKind) -> &'static str {
     match kind {
         PolicyKind::Proportional => "`proportional` takes no parameter: rates follow the datasets' sizes",
         PolicyKind::Sqrt => "`sqrt` takes no parameter: rates follow the square roots of the sizes",
-        PolicyKind::Temperature => "`temperature` takes `t` (the temperature) and optionally `k` (a size cap)",
+        PolicyKind::Temperature => {
+            "`temperature` takes `t` (the temperature) and optionally `k` (a size cap)"
+        }
         PolicyKind::Unimax => "`unimax` takes `max_epochs` (the most passes over any source)",
         PolicyKind::Cap => "`cap` takes `t` (the most samples from any source)",
     }
@@ -695,10 +714,13 @@ fn whole(file: FileId, field: &str, v: &Spanned<Number>, diags: &mut Diagnostics
         return Some(x as u64);
     }
     diags.push(
-        Diagnostic::error(codes::INVALID_VALUE, format!("`{field}` must be a whole number of samples, 1 or more"))
-            .at(Some(loc_of(file, v)))
-            .label(format!("found {x}"))
-            .help("write the cap as an integer such as 350000"),
+        Diagnostic::error(
+            codes::INVALID_VALUE,
+            format!("`{field}` must be a whole number of samples, 1 or more"),
+        )
+        .at(Some(loc_of(file, v)))
+        .label(format!("found {x}"))
+        .help("write the cap as an integer such as 350000"),
     );
     None
 }
@@ -721,18 +743,24 @@ fn check_targets(
             let share = if v.is_finite() && v > 0.0 && v <= 1.0 { Dec::from_f64(v) } else { None };
             let Some(share) = share else {
                 diags.push(
-                    Diagnostic::error(codes::INVALID_VALUE, format!("target `{name}` must be a share above 0 and at most 1"))
-                        .at(Some(loc.clone()))
-                        .label(format!("found {v}"))
-                        .help("write a fraction of the stage such as 0.2"),
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        format!("target `{name}` must be a share above 0 and at most 1"),
+                    )
+                    .at(Some(loc.clone()))
+                    .label(format!("found {v}"))
+                    .help("write a fraction of the stage such as 0.2"),
                 );
                 continue;
             };
             if out.iter().any(|t| t.key == target_key) {
                 diags.push(
-                    Diagnostic::error(codes::DUPLICATE_ID, format!("target `{}` is given twice", target_key.label()))
-                        .at(Some(loc.clone()))
-                        .help("give each task, modality or language one target"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_ID,
+                        format!("target `{}` is given twice", target_key.label()),
+                    )
+                    .at(Some(loc.clone()))
+                    .help("give each task, modality or language one target"),
                 );
                 continue;
             }
@@ -782,7 +810,8 @@ fn target_key(kind: Option<&str>, name: &str, loc: &Loc, diags: &mut Diagnostics
             None
         }
         many => {
-            let kinds: Vec<String> = many.iter().map(|k| format!("`{}`", k.label().replacen(':', ".", 1))).collect();
+            let kinds: Vec<String> =
+                many.iter().map(|k| format!("`{}`", k.label().replacen(':', ".", 1))).collect();
             diags.push(
                 Diagnostic::error(codes::INVALID_VALUE, format!("target `{name}` is ambiguous"))
                     .at(Some(loc.clone()))
@@ -916,7 +945,9 @@ fn convert_entry(
         for (_, l) in &given[2..] {
             d = d.related(Some(l.clone()), "another amount");
         }
-        diags.push(d.help("give at most one of `samples`, `fraction`, `epochs`, `weight`, `share` and `subset`"));
+        diags.push(
+            d.help("give at most one of `samples`, `fraction`, `epochs`, `weight`, `share` and `subset`"),
+        );
         return None;
     }
     let amount = if raw.samples.is_some() {

@@ -92,13 +92,15 @@ fn compute_lines(c: &crate::plan::compute::Compute) -> Vec<String> {
     let counts = |r: &Range<u128>| match (r.min, r.max) {
         (Some(a), Some(b)) if a == b => count(a),
         (Some(a), Some(b)) => format!("{} – {}", count(a), count(b)),
-        (Some(0), None) | (None, _) => "unknown".into(),
+        (Some(0), None) | (None, None) => "unknown".into(),
         (Some(a), None) => format!("at least {}", count(a)),
+        (None, Some(b)) => format!("at most {}", count(b)),
     };
     let float = |r: &Range<f64>, f: &dyn Fn(f64) -> String| match (r.min, r.max) {
         (Some(a), Some(b)) if f(a) == f(b) => f(a),
         (Some(a), Some(b)) => format!("{} – {}", f(a), f(b)),
         (Some(a), None) if a > 0.0 => format!("at least {}", f(a)),
+        (None, Some(b)) => format!("at most {}", f(b)),
         _ => "unknown".into(),
     };
     vec![
