@@ -452,3 +452,33 @@ proptest! {
         }
     }
 }
+
+/// The README's drafting example, as a user runs it.
+#[test]
+fn the_draft_example_plans_as_the_readme_shows() {
+    let out = assert_cmd::Command::cargo_bin("mixplan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["plan", "tests/fixtures/policies/draft.toml", "--gpu", "a100"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "sampling: temperature (t = 2)",
+        // web-captions is held at its max; the others share 700,000 by √n within their groups
+        "│ web-captions ┆ temperature t=2, max 300,000  ┆ 300,000 ┆ 300,000 ┆  0.150 ┆ 30.00% │",
+        "│ zh-vqa       ┆ temperature t=2               ┆  90,000 ┆ 250,000 ┆  2.778 ┆ 25.00% │",
+        // ocr 30% = 300,000 over doc-ocr and scene-text as √300,000 : √40,000
+        "│ doc-ocr      ┆ temperature t=2               ┆ 219,756 ┆ 219,756 ┆  0.733 ┆ 21.98% │",
+        "│ text-chat    ┆ share 0.1                     ┆ 100,000 ┆ 100,000 ┆  0.667 ┆ 10.00% │",
+        "│ scene-text   ┆ temperature t=2, max_epochs 3 ┆  40,000 ┆  80,244 ┆  2.006 ┆  8.02% │",
+        "│ chart-qa-en  ┆ temperature t=2               ┆  28,000 ┆  50,000 ┆  1.786 ┆  5.00% │",
+        "│ task:ocr        ┆ 30.00% ┆  30.00% ┆ 300,000 ┆ 300,000 │",
+        // text: 300,000 × 24 + 250,000 × 60 + 219,756 × 310.5 + 100,000 × 600
+        //     + 80,244 × 35 + 50,000 × 42 = 155,342,778
+        "tokens: 518,400,000 visual, 155,342,778 text; the LLM runs on 673,742,778",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}

@@ -25,7 +25,6 @@ use crate::num::{Bound, Dec, Infeasible};
 use crate::recipe::{Amount, Entry, Policy, Sampling, Target};
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::Zero;
 
 /// An entry's counts; `None` where unknown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,7 +78,15 @@ pub fn entry_counts(
     let policy = rules.sampling.map(|s| &s.policy);
     let budget = rules.budget.map(|b| b.0);
     needs_budget(catalog, mix, rules, diags);
-    let roles: Vec<Role> = mix.iter().map(|e| role(catalog, sizes, e, policy, budget, diags)).collect();
+    // the largest size a policy rates: temperature rates are taken relative
+    // to it, so n^(1/t) cannot overflow for a small t
+    let top = mix
+        .iter()
+        .filter(|e| matches!(e.amount, Amount::Whole | Amount::Weight(_)))
+        .filter_map(|e| sizes.get(e.dataset).size)
+        .max()
+        .unwrap_or(1);
+    let roles: Vec<Role> = mix.iter().map(|e| role(catalog, sizes, e, policy, budget, top, diags)).collect();
     let bounds: Vec<Option<Bound>> = mix.iter().map(|e| bound_of(catalog, sizes, e, policy, diags)).collect();
     let mut out: Vec<Taken> = mix
         .iter()
@@ -153,7 +160,7 @@ pub fn entry_counts(
         }
         return out;
     }
-    if !all_known || sized.iter().any(|z| z.rate.is_zero() && z.share.is_none()) {
+    if !all_known {
         return out; // what the sized entries share is unknown, so are their counts
     }
     let rest = u128::from(budget) - absolute;
@@ -250,6 +257,7 @@ fn role(
     e: &Entry,
     policy: Option<&Policy>,
     budget: Option<u64>,
+    top: u64,
     diags: &mut Diagnostics,
 ) -> Role {
     let size = sizes.get(e.dataset).size;
@@ -257,7 +265,7 @@ fn role(
         (Amount::Whole, None) => Role::Fixed(size),
         (Amount::Whole, Some(p)) if budget.is_none() && !p.needs_budget() => Role::Fixed(size),
         (Amount::Whole, Some(p)) if budget.is_some() => {
-            size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, None)))
+            size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, None, top)))
         }
         (Amount::Whole, Some(_)) => Role::Unknown,
         (Amount::Samples(n), _) => Role::Fixed(Some(n)),
@@ -272,26 +280,35 @@ fn role(
         })),
         (Amount::Weight(_), _) if budget.is_none() => Role::Unknown,
         (Amount::Weight(w), None) => Role::Rated(w.to_rational()),
-        (Amount::Weight(w), Some(p)) => size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, Some(w)))),
+        (Amount::Weight(w), Some(p)) => {
+            size.map_or(Role::Fixed(None), |n| Role::Rated(rate(p, n, Some(w), top)))
+        }
         (Amount::Share(s), _) if budget.is_some() => Role::Share(s),
         (Amount::Share(_), _) => Role::Unknown,
         (Amount::Subset, _) => Role::Fixed(None),
     }
 }
 
-/// The rate a policy gives a dataset of `n` samples, times the entry's weight.
-pub fn rate(policy: &Policy, n: u64, weight: Option<Dec>) -> BigRational {
-    let n_exact = || BigRational::from_integer(BigInt::from(n));
+/// The rate a policy gives a dataset of `n` samples, times the entry's
+/// weight. Only ratios matter: temperature rates are (n ÷ top)^(1/t) for
+/// the stage's largest rated size `top`, which cannot overflow; sizes and
+/// temperature 1 stay exact integers.
+pub fn rate(policy: &Policy, n: u64, weight: Option<Dec>, top: u64) -> BigRational {
     let r = match policy {
-        Policy::Proportional | Policy::Cap { .. } => n_exact(),
+        Policy::Proportional | Policy::Cap { .. } => BigRational::from_integer(BigInt::from(n)),
         Policy::Unimax { .. } => BigRational::from_integer(1.into()),
-        Policy::Sqrt => root(n, 2.0),
+        Policy::Sqrt => float((n as f64).sqrt()),
         Policy::Temperature { t, k } => {
-            let n = k.map_or(n, |k| n.min(k));
+            let (n, top) = match k {
+                Some(k) => (n.min(*k), top.min(*k)),
+                None => (n, top),
+            };
             if t.cmp_int(1).is_eq() {
                 BigRational::from_integer(BigInt::from(n))
+            } else if t.cmp_int(2).is_eq() {
+                float((n as f64).sqrt())
             } else {
-                root(n, t.to_f64())
+                float((n as f64 / top.max(1) as f64).powf(1.0 / t.to_f64()))
             }
         }
     };
@@ -301,9 +318,8 @@ pub fn rate(policy: &Policy, n: u64, weight: Option<Dec>) -> BigRational {
     }
 }
 
-/// n^(1/t) as the exact value of the nearest double (√ is correctly rounded).
-fn root(n: u64, t: f64) -> BigRational {
-    let x = if t == 2.0 { (n as f64).sqrt() } else { (n as f64).powf(1.0 / t) };
+/// The exact value of a double (0 for what is not a finite number).
+fn float(x: f64) -> BigRational {
     BigRational::from_float(x).unwrap_or_else(|| BigRational::from_integer(0.into()))
 }
 

@@ -186,8 +186,8 @@ impl Planner<'_> {
                 EntryRow {
                     dataset: ds.id.to_string(),
                     name: ds.name.clone(),
-                    take: m.entry.amount.kind(),
-                    amount: m.entry.amount.describe(),
+                    take: take_of(m.entry, rules.sampling),
+                    amount: amount_of(m.entry, rules.sampling),
                     count: Counted {
                         unique: t.unique,
                         seen: s,
@@ -311,6 +311,28 @@ impl Planner<'_> {
         };
         let leaf_ids = parts.leaves.iter().map(|l| l.ds).collect();
         Outcome { plan: Some(plan), diags: diags.into_vec(), reached, leaf_ids }
+    }
+}
+
+/// `policy` for an entry a stage's policy sizes, else the amount's kind.
+fn take_of(e: &Entry, sampling: Option<&crate::recipe::Sampling>) -> &'static str {
+    match (e.amount, sampling) {
+        (crate::recipe::Amount::Whole, Some(_)) => "policy",
+        (a, _) => a.kind(),
+    }
+}
+
+/// The amount as written (the policy, for an entry it sizes), with the
+/// entry's bounds: `cap t=350000, max 340,000`.
+fn amount_of(e: &Entry, sampling: Option<&crate::recipe::Sampling>) -> String {
+    let base = match (e.amount, sampling) {
+        (crate::recipe::Amount::Whole, Some(s)) => s.policy.describe(),
+        (a, _) => a.describe(),
+    };
+    if e.bounds.is_empty() {
+        base
+    } else {
+        format!("{base}, {}", e.bounds.describe())
     }
 }
 
