@@ -728,7 +728,7 @@ fn whole(file: FileId, field: &str, v: &Spanned<Number>, diags: &mut Diagnostics
 /// `[stage.targets]` checked: known keys, shares in (0, 1], adding up to at most 1 per kind.
 fn check_targets(
     file: FileId,
-    raw: Spanned<crate::schema::Table<std::collections::BTreeMap<String, Spanned<RawTarget>>>>,
+    raw: Spanned<crate::schema::Table<schema::RawTargets>>,
     diags: &mut Diagnostics,
 ) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();

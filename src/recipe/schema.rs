@@ -170,6 +170,9 @@ impl PolicyKind {
     }
 }
 
+/// `[stage.targets]` as written: name → share (or kind → names → shares).
+pub type RawTargets = std::collections::BTreeMap<String, Spanned<RawTarget>>;
+
 /// A value of `[stage.targets]`: a share, or a table of shares under
 /// `task`, `modality` or `language`.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,7 +235,7 @@ pub struct RawStage {
     /// How entries without an amount share the budget.
     pub sampling: Option<Spanned<Table<RawSampling>>>,
     /// Shares of the stage by task tag, modality or language.
-    pub targets: Option<Spanned<Table<std::collections::BTreeMap<String, Spanned<RawTarget>>>>>,
+    pub targets: Option<Spanned<Table<RawTargets>>>,
 }
 
 /// `[stage.training]` as written; checked into a [`Training`].
