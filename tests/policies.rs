@@ -482,3 +482,22 @@ fn the_draft_example_plans_as_the_readme_shows() {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
 }
+
+#[test]
+fn a_weight_scales_the_policy_rate_and_include_passes_the_policy_on() {
+    // proportional with weight 2 on d0: rates 2 × 100 : 100 → 200 / 100 of 300
+    let cat = catalog(&[100, 100, 400], &[]);
+    let mix = vec!["{ dataset = \"d0\", weight = 2 }".to_string(), "{ dataset = \"d1\" }".to_string()];
+    let c = counts(&cat, &recipe(Some(300), &mix, &policy("policy = \"proportional\""))).unwrap();
+    assert_eq!([get(&c, 0), get(&c, 1)], [200, 100]);
+    // a stage that includes a capped stage: its own entry is capped too (400 → 150)
+    let r = "id = \"r\"\nname = \"R\"\n[[stage]]\nid = \"a\"\nkind = \"sft\"\nmix = [{ dataset = \"d0\" }]\n[stage.sampling]\npolicy = \"cap\"\nt = 150\n\n[[stage]]\nid = \"b\"\nkind = \"sft\"\nafter = [\"a\"]\ninclude = \"r:a\"\nmix = [{ dataset = \"d2\" }]\n";
+    let inputs = Inputs::from_strs(&[("c.toml", &cat)], &[("r.toml", r)]);
+    let planner = Planner::new(&inputs);
+    let plan = planner.plan(planner.find("r").unwrap(), &PlanOptions::default()).plan.unwrap();
+    let b = plan.stages.iter().find(|s| s.id == "b").unwrap();
+    let seen: Vec<(String, Option<u128>)> =
+        b.entries.iter().map(|e| (e.dataset.clone(), e.count.seen)).collect();
+    assert_eq!(seen, vec![("d2".to_string(), Some(150)), ("d0".to_string(), Some(100))]);
+    assert_eq!(b.sampling.as_ref().map(|s| s.policy), Some("cap"));
+}

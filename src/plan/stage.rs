@@ -175,7 +175,11 @@ impl Planner<'_> {
             let size = sizes.get(ds).size.filter(|&n| n > 0)?;
             s.map(|s| s as f64 / size as f64)
         };
-        let weight_shares = stated_weight_shares(&entries, &counts);
+        // under a policy a weight scales the policy's rate: no share as written
+        let weight_shares = match rules.sampling {
+            None => stated_weight_shares(&entries, &counts),
+            Some(_) => vec![None; entries.len()],
+        };
         let mut entry_rows: Vec<EntryRow> = mix
             .iter()
             .zip(&counts)

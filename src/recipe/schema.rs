@@ -71,9 +71,20 @@ pub struct Model {
 }
 
 impl Model {
-    /// Field by field: what `self` says wins, the rest comes from `parent`.
+    /// Field by field: what `self` says wins, the rest comes from `parent`;
+    /// but the parent's parameter counts only while the parts are the same
+    /// (a child that names another LLM, vision encoder or connector has
+    /// parts of other sizes).
     pub fn over(self, parent: &Model) -> Model {
-        let p = parent.clone();
+        let mut p = parent.clone();
+        let differs = |a: &Option<String>, b: &Option<String>| a.is_some() && a != b;
+        if differs(&self.llm, &p.llm)
+            || differs(&self.vision, &p.vision)
+            || differs(&self.connector, &p.connector)
+        {
+            p.params.clear();
+            p.params_source = None;
+        }
         Model {
             llm: self.llm.or(p.llm),
             vision: self.vision.or(p.vision),
@@ -311,5 +322,25 @@ impl StageKind {
             StageKind::Sft => "sft",
             StageKind::Preference => "preference",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_with_other_parts_does_not_inherit_parameter_counts() {
+        let parent = Model {
+            llm: Some("vicuna-7b".into()),
+            image_tokens: Some(576),
+            params: [("llm".to_string(), 7u64)].into(),
+            ..Default::default()
+        };
+        let same = Model { frames: Some(8), ..Default::default() }.over(&parent);
+        assert_eq!((same.params.get("llm"), same.image_tokens), (Some(&7), Some(576)));
+        let other = Model { llm: Some("vicuna-13b".into()), ..Default::default() }.over(&parent);
+        assert!(other.params.is_empty());
+        assert_eq!(other.image_tokens, Some(576));
     }
 }
