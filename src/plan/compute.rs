@@ -39,9 +39,14 @@ impl<T: Copy + std::ops::Add<Output = T>> Range<T> {
         Range { min: None, max: None }
     }
 
-    /// Sums: the low ends add when both are known, the high ends too.
+    /// Sums: the known low ends add up (an unknown part adds at least
+    /// nothing), the high ends only when both are known.
     pub fn plus(self, o: Self) -> Self {
-        Range { min: add(self.min, o.min), max: add(self.max, o.max) }
+        let min = match (self.min, o.min) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        Range { min, max: add(self.max, o.max) }
     }
 }
 
@@ -230,7 +235,13 @@ pub fn stage(
             None => "a sample whose text length no source states holds no text at the low end; with no `max_length` there is no high end".to_string(),
         });
     }
-    let steps = steps(seen_total, training);
+    let mut steps = steps(seen_total, training);
+    // a low end of 0 above which nothing is known says nothing: no low end
+    for r in [&mut visual, &mut encoder, &mut text, &mut tokens, &mut steps] {
+        if r.min == Some(0) && r.max != Some(0) {
+            r.min = None;
+        }
+    }
     let flops = flops(model, trainable, visual, encoder, tokens, &mut assumptions);
     let per_hour = accelerator.peak_tflops * 1e12 * accelerator.mfu * 3600.0;
     let gpu_hours = Range { min: flops.min.map(|f| f / per_hour), max: flops.max.map(|f| f / per_hour) };
@@ -370,8 +381,11 @@ fn per_sample(d: &Dataset, image: ImageTokens, frame: Option<(u128, u128)>) -> P
             Modality::Audio | Modality::ThreeD => PerSample { visual: unknown, encoder: unknown },
         });
     }
+    // a sample is one of the kinds: the fewest tokens of any kind (an
+    // unknown kind counts as none), unknown only when no kind is known
     let lo = |f: fn(&PerSample) -> Range<u128>| {
-        kinds.iter().map(|k| f(k).min).try_fold(u128::MAX, |a, m| m.map(|m| a.min(m)))
+        let known = kinds.iter().any(|k| f(k).min.is_some());
+        known.then(|| kinds.iter().map(|k| f(k).min.unwrap_or(0)).min().unwrap_or(0))
     };
     let hi = |f: fn(&PerSample) -> Range<u128>| {
         kinds.iter().map(|k| f(k).max).try_fold(0u128, |a, m| m.map(|m| a.max(m)))
@@ -548,7 +562,9 @@ mod tests {
         let a = Range { min: Some(1u128), max: Some(2) };
         let b = Range { min: Some(10u128), max: None };
         assert_eq!(a.plus(b), Range { min: Some(11), max: None });
-        assert_eq!(a.plus(Range::unknown()), Range::unknown());
+        // an unknown part: the known part is a low end, there is no high end
+        assert_eq!(a.plus(Range::unknown()), Range { min: Some(1), max: None });
+        assert_eq!(Range::<u128>::unknown().plus(Range::unknown()), Range::unknown());
     }
 
     #[test]
