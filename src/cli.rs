@@ -79,6 +79,19 @@ pub struct PlanArgs {
     /// Fail unless every training dataset's license allows this use.
     #[arg(long, value_name = "USE", value_parser = ["commercial", "non-commercial", "research-only"])]
     pub require: Option<String>,
+    /// The accelerator of the GPU-hour estimate: a100, h100, h200, tpu-v4, or a peak in dense BF16 TFLOPS.
+    #[arg(long, value_name = "GPU", default_value = "h100")]
+    pub gpu: String,
+    /// The fraction of the accelerator's peak the run reaches (model FLOPs utilization), above 0 and at most 1.
+    #[arg(long, value_name = "U", default_value_t = 0.4)]
+    pub mfu: f64,
+}
+
+impl PlanArgs {
+    /// The options of a command that plans without taking them (compare, export, recipes).
+    fn defaults() -> PlanArgs {
+        PlanArgs { max_epochs: 5.0, gpu: "h100".into(), mfu: 0.4, ..Default::default() }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -517,12 +530,18 @@ impl Session<'_> {
             "research-only" => Use::ResearchOnly,
             _ => Use::Commercial,
         });
+        if !(args.mfu.is_finite() && args.mfu > 0.0 && args.mfu <= 1.0) {
+            return Err(Outcome::usage("--mfu must be a fraction above 0 and at most 1, such as 0.4"));
+        }
+        let accelerator = crate::plan::compute::Accelerator::parse(&args.gpu, args.mfu)
+            .map_err(|e| Outcome::usage(&format!("--gpu {}: {e}", args.gpu)))?;
         Ok(PlanOptions {
             batch_size: batch,
             max_epochs: args.max_epochs,
             eval,
             allow: self.allow.clone(),
             require,
+            accelerator,
         })
     }
 
@@ -691,7 +710,7 @@ impl Session<'_> {
         if let Some(dup) = args.iter().find(|a| !seen.insert(a.as_str())) {
             return Err(Outcome::usage(&format!("`{dup}` is named twice")));
         }
-        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let opts = self.options(&PlanArgs::defaults(), None)?;
         // A comparison does not carry the plans' warnings.
         let (plans, stderr) = self.plans(args, all, &opts, false)?;
         let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
@@ -700,7 +719,7 @@ impl Session<'_> {
     }
 
     fn export(&mut self, args: &[String], all: bool, out: &Path) -> Result<Outcome, Outcome> {
-        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let opts = self.options(&PlanArgs::defaults(), None)?;
         let in_output = self.format == Format::Json;
         let (plans, mut stderr) = self.plans(args, all, &opts, in_output)?;
         let text = match self.format {
@@ -734,7 +753,7 @@ impl Session<'_> {
     }
 
     fn recipes(&mut self) -> Result<Outcome, Outcome> {
-        let opts = self.options(&PlanArgs { max_epochs: 5.0, ..Default::default() }, None)?;
+        let opts = self.options(&PlanArgs::defaults(), None)?;
         let mut plans = Vec::new();
         let mut stderr = String::new();
         for r in self.inputs.recipes.sorted() {

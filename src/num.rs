@@ -121,6 +121,18 @@ impl Dec {
     }
 }
 
+/// ⌊√n⌋, exactly.
+pub fn isqrt(n: u64) -> u64 {
+    let mut r = (n as f64).sqrt() as u64;
+    while r.checked_mul(r).is_none_or(|sq| sq > n) {
+        r -= 1;
+    }
+    while (r + 1).checked_mul(r + 1).is_some_and(|sq| sq <= n) {
+        r += 1;
+    }
+    r
+}
+
 /// x ÷ d rounded half to even.
 pub fn div_round_half_even(x: u128, d: u128) -> u128 {
     let (q, r) = (x / d, x % d);
@@ -272,6 +284,125 @@ pub fn apportion(
     counts
 }
 
+/// Bounds of one count: at least `lo`, at most `hi` (`None`: no upper bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub lo: u128,
+    pub hi: Option<u128>,
+}
+
+impl Bound {
+    pub const FREE: Bound = Bound { lo: 0, hi: None };
+
+    pub fn contains(&self, n: u128) -> bool {
+        n >= self.lo && self.hi.is_none_or(|h| n <= h)
+    }
+
+    pub fn clamp(&self, n: u128) -> u128 {
+        let n = n.max(self.lo);
+        self.hi.map_or(n, |h| n.min(h))
+    }
+}
+
+/// Why [`waterfill`] found no split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Infeasible {
+    /// The minimums add up to more than the total.
+    TooMuch { minimums: u128 },
+    /// The maximums add up to less than the total.
+    TooLittle { maximums: u128 },
+}
+
+/// Splits `total` over parts with positive `rates`, each within its bounds:
+/// part i gets clamp(λ·rateᵢ, loᵢ, hiᵢ) for the one λ that makes the parts
+/// add up to `total` (parts held at a bound give their surplus or deficit
+/// to the others, in proportion to their rates), then whole counts by the
+/// largest remainder, equal remainders in the order `tie` gives. Every
+/// count is within its bounds and within one of its exact share.
+///
+/// This one routine does every sampling policy: the policy only sets the
+/// rates (n, √n, min(n, K)^(1/T), 1) and the bounds (UniMax's N·n, a cap t).
+pub fn waterfill(
+    total: u128,
+    rates: &[BigRational],
+    bounds: &[Bound],
+    tie: impl Fn(usize, usize) -> Ordering,
+) -> Result<Vec<u128>, Infeasible> {
+    let minimums: u128 = bounds.iter().map(|b| b.lo).fold(0u128, u128::saturating_add);
+    if minimums > total {
+        return Err(Infeasible::TooMuch { minimums });
+    }
+    let maximums: Option<u128> = bounds.iter().try_fold(0u128, |a, b| b.hi.map(|h| a.saturating_add(h)));
+    if let Some(m) = maximums.filter(|&m| m < total) {
+        return Err(Infeasible::TooLittle { maximums: m });
+    }
+    if rates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lambda = level(total, rates, bounds);
+    let exact: Vec<BigRational> = rates
+        .iter()
+        .zip(bounds)
+        .map(|(r, b)| {
+            let x = r * &lambda;
+            let lo = BigRational::from_integer(BigInt::from(b.lo));
+            let x = if x < lo { lo } else { x };
+            match b.hi {
+                Some(h) if x > BigRational::from_integer(BigInt::from(h)) => {
+                    BigRational::from_integer(BigInt::from(h))
+                }
+                _ => x,
+            }
+        })
+        .collect();
+    Ok(apportion(&BigInt::from(total), &exact, tie).iter().map(|n| n.to_u128().unwrap_or(0)).collect())
+}
+
+/// The λ at which Σ clamp(λ·rᵢ, loᵢ, hiᵢ) = total (the caller has checked
+/// that the bounds allow it): a sweep over the points where parts leave
+/// their lower bound or reach their upper one.
+fn level(total: u128, rates: &[BigRational], bounds: &[Bound]) -> BigRational {
+    // (λ at which it happens, part, true when the part reaches its maximum)
+    let mut events: Vec<(BigRational, usize, bool)> = Vec::with_capacity(rates.len() * 2);
+    for (i, (r, b)) in rates.iter().zip(bounds).enumerate() {
+        if r.is_zero() {
+            continue;
+        }
+        events.push((BigRational::from_integer(BigInt::from(b.lo)) / r, i, false));
+        if let Some(h) = b.hi {
+            events.push((BigRational::from_integer(BigInt::from(h)) / r, i, true));
+        }
+    }
+    // at equal λ, parts leave their minimum before others reach a maximum
+    events.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(a.1.cmp(&b.1)));
+    let target = BigRational::from_integer(BigInt::from(total));
+    let mut fixed = BigRational::from_integer(bounds.iter().map(|b| BigInt::from(b.lo)).sum());
+    let mut slope = BigRational::zero();
+    let mut last = BigRational::zero();
+    for (at, i, reaches_max) in events {
+        let value = &fixed + &slope * &at;
+        if value >= target && slope.is_positive() {
+            return (&target - &fixed) / &slope;
+        }
+        if value >= target {
+            return last;
+        }
+        if reaches_max {
+            slope -= &rates[i];
+            fixed += BigRational::from_integer(BigInt::from(bounds[i].hi.unwrap_or(0)));
+        } else {
+            slope += &rates[i];
+            fixed -= BigRational::from_integer(BigInt::from(bounds[i].lo));
+        }
+        last = at;
+    }
+    if slope.is_positive() {
+        (&target - &fixed) / &slope
+    } else {
+        last
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +484,62 @@ mod tests {
         // leftover one goes to remainder 0.5, not 0.3 or 0.2.
         let got = apportion_weights(7, &[12, 25, 33], |a, b| a.cmp(&b));
         assert_eq!(got, vec![1, 3, 3]);
+    }
+
+    fn rates(v: &[u64]) -> Vec<BigRational> {
+        v.iter().map(|&x| BigRational::from_integer(x.into())).collect()
+    }
+
+    #[test]
+    fn waterfill_without_bounds_is_largest_remainder() {
+        // 10 over rates 1:1:1 → 3.33 each; the one left to the first index
+        let free = [Bound::FREE; 3];
+        assert_eq!(waterfill(10, &rates(&[1, 1, 1]), &free, |a, b| a.cmp(&b)), Ok(vec![4, 3, 3]));
+    }
+
+    #[test]
+    fn waterfill_gives_a_capped_part_s_surplus_to_the_others() {
+        // UniMax toy: sizes 100 / 1,000 / 10,000, uniform rates, at most one
+        // epoch each, budget 3,000: λ with min(λ,100) + min(λ,1000) + λ = 3,000
+        // → λ = 1,900 → 100 / 1,000 / 1,900
+        let b = [
+            Bound { lo: 0, hi: Some(100) },
+            Bound { lo: 0, hi: Some(1_000) },
+            Bound { lo: 0, hi: Some(10_000) },
+        ];
+        assert_eq!(waterfill(3_000, &rates(&[1, 1, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![100, 1_000, 1_900]));
+        // a minimum lifts a part above its rate: 100 over 1:1 with the
+        // second at least 80 → 20 / 80
+        let b = [Bound::FREE, Bound { lo: 80, hi: None }];
+        assert_eq!(waterfill(100, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![20, 80]));
+        // minimums equal to the total: every part at its minimum
+        let b = [Bound { lo: 60, hi: None }, Bound { lo: 40, hi: None }];
+        assert_eq!(waterfill(100, &rates(&[5, 1]), &b, |a, b| a.cmp(&b)), Ok(vec![60, 40]));
+    }
+
+    #[test]
+    fn waterfill_refuses_bounds_that_cannot_add_up() {
+        let b = [Bound { lo: 0, hi: Some(10) }, Bound { lo: 0, hi: Some(20) }];
+        assert_eq!(
+            waterfill(31, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)),
+            Err(Infeasible::TooLittle { maximums: 30 })
+        );
+        let b = [Bound { lo: 20, hi: None }, Bound { lo: 20, hi: None }];
+        assert_eq!(
+            waterfill(39, &rates(&[1, 1]), &b, |a, b| a.cmp(&b)),
+            Err(Infeasible::TooMuch { minimums: 40 })
+        );
+        assert_eq!(waterfill(0, &[], &[], |a, b| a.cmp(&b)), Ok(vec![]));
+        assert_eq!(waterfill(1, &[], &[], |a, b| a.cmp(&b)), Err(Infeasible::TooLittle { maximums: 0 }));
+    }
+
+    #[test]
+    fn integer_square_roots_are_exact() {
+        assert_eq!(isqrt(576), 24);
+        assert_eq!(isqrt(575), 23);
+        assert_eq!(isqrt(729), 27);
+        assert_eq!(isqrt(u64::MAX), 4_294_967_295);
+        assert_eq!(isqrt(0), 0);
     }
 
     #[test]

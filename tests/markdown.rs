@@ -136,6 +136,7 @@ fn the_plan_is_a_title_stage_sections_fact_lists_and_aligned_tables() {
             (2, "Stage pretrain (pretrain)"),
             (2, "Stage sft (sft, after pretrain)"),
             (2, "Recipe mix (seen samples)"),
+            (2, "Compute (estimate, all stages)"),
         ]
     );
     for fact in [

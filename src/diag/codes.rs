@@ -37,6 +37,7 @@ codes! {
     OVERFLOW = "overflow", Error, "a count that does not fit in 64 bits";
     BUDGET_EXCEEDED = "budget-exceeded", Error, "a stage's entries take more samples than its budget";
     ZERO_SAMPLES = "zero-samples", Error, "an amount that rounds to no sample at all";
+    INFEASIBLE_BOUNDS = "infeasible-bounds", Error, "per-entry bounds (`min`, `max`, `max_epochs`, a policy's cap) that no count can meet within the stage's budget";
     LICENSE_REQUIRED = "license-required", Error, "training data whose license does not allow the use asked for with `--require`";
     // Warnings about a plan
     COUNTED_TWICE = "counted-twice", Warning, "a stage reaches one leaf dataset by more than one path";
@@ -52,6 +53,7 @@ codes! {
     UNKNOWN_MEDIA_SOURCE = "unknown-media-source", Warning, "an `image_sources` id the catalog does not have";
     IMPORT_SIZE = "import-size", Warning, "a size cell that `catalog import` cannot read as one count";
     BATCH_LARGER_THAN_STAGE = "batch-larger-than-stage", Warning, "a batch size larger than the stage";
+    TARGET_MISSED = "target-missed", Warning, "a target share (`share`, `[stage.targets]`) that the bounds or the fixed entries keep the plan from meeting; the closest share is used";
     // Notes
     UNKNOWN_SIZE = "unknown-size", Note, "a stage entry whose count is unknown: the total is only a lower bound";
     OVERLAY_REPLACES = "overlay-replaces", Note, "a file of yours replaces a built-in dataset or recipe with the same id";

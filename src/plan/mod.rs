@@ -12,12 +12,14 @@
 
 pub mod alloc;
 pub mod checks;
+pub mod compute;
 pub mod expand;
 pub mod graph;
 pub mod model;
 pub mod sizes;
 pub mod stage;
 pub mod stats;
+pub mod targets;
 
 use crate::catalog::license::Use;
 use crate::catalog::DsId;
@@ -50,11 +52,20 @@ pub struct PlanOptions {
     pub allow: Vec<String>,
     /// The use every leaf's license must allow.
     pub require: Option<Use>,
+    /// The accelerator GPU-hours are estimated for.
+    pub accelerator: compute::Accelerator,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { batch_size: None, max_epochs: 5.0, eval: Vec::new(), allow: Vec::new(), require: None }
+        PlanOptions {
+            batch_size: None,
+            max_epochs: 5.0,
+            eval: Vec::new(),
+            allow: Vec::new(),
+            require: None,
+            accelerator: compute::Accelerator::default(),
+        }
     }
 }
 
@@ -148,7 +159,8 @@ impl<'a> Planner<'a> {
         if failed || relevant.iter().any(|d| d.severity == Severity::Error) {
             return Planned { plan: None, diags: relevant, errors_elsewhere: elsewhere };
         }
-        let plan = self.assemble(recipe, plans, &relevant);
+        let mut plan = self.assemble(recipe, plans, &relevant);
+        self.add_compute(recipe, &mut plan, opts);
         Planned { plan: Some(plan), diags: relevant, errors_elsewhere: elsewhere }
     }
 
@@ -199,8 +211,46 @@ impl<'a> Planner<'a> {
             totals,
             breakdown,
             licenses,
+            compute: None,
+            accelerator: None,
             warnings: warnings.to_json(sources),
         }
+    }
+
+    /// Tokens, steps, FLOPs and GPU-hours of each stage and the recipe,
+    /// from the recipe's `[model]` (its own facts, not those of the recipe
+    /// a stage is inherited from).
+    fn add_compute(&self, recipe: RecipeIx, plan: &mut Plan, opts: &PlanOptions) {
+        let Some(model) = &plan.recipe.model else { return };
+        let catalog = &self.inputs.catalog;
+        let ds = |id: &str| catalog.lookup(id).map(|ix| catalog.get(ix));
+        let _ = recipe;
+        for s in &mut plan.stages {
+            let parts: Vec<compute::Part> = s
+                .leaves
+                .iter()
+                .map(|l| compute::Part {
+                    dataset: ds(&l.dataset),
+                    via: l.via.iter().filter_map(|v| ds(v)).collect(),
+                    seen: l.count.seen,
+                })
+                .chain(s.unattributed.as_ref().map(|u| compute::Part {
+                    dataset: None,
+                    via: Vec::new(),
+                    seen: u.seen,
+                }))
+                .collect();
+            s.compute = Some(compute::stage(
+                catalog,
+                model,
+                &parts,
+                &s.trainable,
+                s.training.as_ref(),
+                &opts.accelerator,
+            ));
+        }
+        plan.compute = compute::Compute::total(plan.stages.iter().filter_map(|s| s.compute.as_ref()));
+        plan.accelerator = plan.compute.as_ref().map(|_| opts.accelerator.clone());
     }
 
     /// The recipe's `[model]` over its parents', field by field.

@@ -99,6 +99,12 @@ pub struct Plan {
     pub breakdown: Breakdown,
     /// The license summary over all stages.
     pub licenses: Vec<LicenseLine>,
+    /// The stages' tokens, steps, FLOPs and GPU-hours added up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute: Option<super::compute::Compute>,
+    /// The accelerator GPU-hours assume (`--gpu`, `--mfu`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<super::compute::Accelerator>,
     pub warnings: Vec<JsonDiagnostic>,
 }
 
@@ -193,7 +199,61 @@ pub struct StagePlan {
     #[serde(flatten)]
     pub breakdown: Breakdown,
     pub licenses: Vec<LicenseLine>,
+    /// `[stage.sampling]`, when the stage (or the stage it includes) has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<SamplingInfo>,
+    /// Each target share and how close the plan came.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetRow>,
+    /// Tokens, steps, FLOPs and GPU-hours (needs `[model]` facts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute: Option<super::compute::Compute>,
     pub warnings: Vec<JsonDiagnostic>,
+}
+
+/// A stage's sampling policy and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SamplingInfo {
+    pub policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub t: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_epochs: Option<f64>,
+}
+
+impl SamplingInfo {
+    pub fn of(p: &crate::recipe::Policy) -> SamplingInfo {
+        use crate::recipe::Policy;
+        let mut s = SamplingInfo { policy: p.kind().as_str(), t: None, k: None, max_epochs: None };
+        match p {
+            Policy::Temperature { t, k } => {
+                s.t = Some(t.to_f64());
+                s.k = *k;
+            }
+            Policy::Cap { t } => s.t = Some(*t as f64),
+            Policy::Unimax { max_epochs } => s.max_epochs = Some(max_epochs.to_f64()),
+            Policy::Proportional | Policy::Sqrt => {}
+        }
+        s
+    }
+}
+
+/// One target share: what was asked and what the plan gives, per pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetRow {
+    /// `task:ocr`, `modality:video`, `language:zh`, or `entry:DATASET` for an entry's `share`.
+    pub target: String,
+    #[serde(serialize_with = "round4")]
+    pub share: Option<f64>,
+    /// The share the plan reaches (of the stage's samples).
+    #[serde(serialize_with = "round4")]
+    pub achieved: Option<f64>,
+    /// Samples in the group, per pass; `None` when a count is unknown.
+    pub samples: Option<u128>,
+    /// round(share × budget).
+    pub wanted: u128,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,7 @@
 //! entries, its leaves, totals, shares and breakdowns. Each stage
 //! definition is planned once per run, whichever recipes inherit it.
 
-use super::alloc::{entry_counts, Taken};
+use super::alloc::{entry_counts, Rules, Taken};
 use super::expand::{reach, split, Root, Split};
 use super::graph::StageKey;
 use super::model::{Counted, EntryRow, LeafRow, PathCount, StagePlan, Totals};
@@ -65,6 +65,31 @@ impl Planner<'_> {
         None
     }
 
+    /// Its own sampling policy, else that of the stage it includes (and so on).
+    pub fn sampling_of(&self, key: StageKey) -> Option<&crate::recipe::Sampling> {
+        let mut cur = Some(key);
+        while let Some(k) = cur {
+            if let Some(s) = &self.resolved.stage(k).sampling {
+                return Some(s);
+            }
+            cur = self.resolved.include_of(k);
+        }
+        None
+    }
+
+    /// Its own targets, else those of the stage it includes (and so on).
+    pub fn targets_of(&self, key: StageKey) -> &[crate::recipe::Target] {
+        let mut cur = Some(key);
+        while let Some(k) = cur {
+            let t = &self.resolved.stage(k).targets;
+            if !t.is_empty() {
+                return t;
+            }
+            cur = self.resolved.include_of(k);
+        }
+        &[]
+    }
+
     /// Plans one stage definition (memoized).
     pub fn stage_outcome(&self, key: StageKey, opts: &PlanOptions) -> std::rc::Rc<Outcome> {
         if let Some(o) = self.stages.borrow().get(&key) {
@@ -97,7 +122,13 @@ impl Planner<'_> {
         let budget = self.budget_of(key);
         let include_loc =
             stage.include.as_ref().filter(|_| stage.budget.is_none() && budget.is_some()).map(|i| &i.loc);
-        let counts = entry_counts(catalog, &sizes, &entries, budget, include_loc, &mut diags);
+        let rules = Rules {
+            budget,
+            include: include_loc,
+            sampling: self.sampling_of(key),
+            targets: self.targets_of(key),
+        };
+        let counts = entry_counts(catalog, &sizes, &entries, &rules, &mut diags);
         if diags.has_errors() {
             return done(diags, None);
         }
@@ -144,7 +175,11 @@ impl Planner<'_> {
             let size = sizes.get(ds).size.filter(|&n| n > 0)?;
             s.map(|s| s as f64 / size as f64)
         };
-        let weight_shares = stated_weight_shares(&entries, &counts);
+        // under a policy a weight scales the policy's rate: no share as written
+        let weight_shares = match rules.sampling {
+            None => stated_weight_shares(&entries, &counts),
+            Some(_) => vec![None; entries.len()],
+        };
         let mut entry_rows: Vec<EntryRow> = mix
             .iter()
             .zip(&counts)
@@ -155,8 +190,8 @@ impl Planner<'_> {
                 EntryRow {
                     dataset: ds.id.to_string(),
                     name: ds.name.clone(),
-                    take: m.entry.amount.kind(),
-                    amount: m.entry.amount.describe(),
+                    take: take_of(m.entry, rules.sampling),
+                    amount: amount_of(m.entry, rules.sampling),
                     count: Counted {
                         unique: t.unique,
                         seen: s,
@@ -221,6 +256,7 @@ impl Planner<'_> {
         let breakdown = stats::breakdown(breakdown_parts());
         let licenses = stats::licenses(breakdown_parts());
         let owner = &self.inputs.recipes.get(key.recipe).id;
+        let target_rows = target_rows(catalog, &rules, &entries, &counts, &parts, &mut diags);
         // Warnings of the stage.
         checks::stage_warnings(
             self,
@@ -272,10 +308,35 @@ impl Planner<'_> {
             unattributed,
             breakdown,
             licenses,
+            sampling: rules.sampling.map(|s| super::model::SamplingInfo::of(&s.policy)),
+            targets: target_rows,
+            compute: None,
             warnings: Vec::new(),
         };
         let leaf_ids = parts.leaves.iter().map(|l| l.ds).collect();
         Outcome { plan: Some(plan), diags: diags.into_vec(), reached, leaf_ids }
+    }
+}
+
+/// `policy` for an entry a stage's policy sizes, else the amount's kind.
+fn take_of(e: &Entry, sampling: Option<&crate::recipe::Sampling>) -> &'static str {
+    match (e.amount, sampling) {
+        (crate::recipe::Amount::Whole, Some(_)) => "policy",
+        (a, _) => a.kind(),
+    }
+}
+
+/// The amount as written (the policy, for an entry it sizes), with the
+/// entry's bounds: `cap t=350000, max 340,000`.
+fn amount_of(e: &Entry, sampling: Option<&crate::recipe::Sampling>) -> String {
+    let base = match (e.amount, sampling) {
+        (crate::recipe::Amount::Whole, Some(s)) => s.policy.describe(),
+        (a, _) => a.describe(),
+    };
+    if e.bounds.is_empty() {
+        base
+    } else {
+        format!("{base}, {}", e.bounds.describe())
     }
 }
 
@@ -345,4 +406,73 @@ fn stated_weight_shares(entries: &[&Entry], counts: &[Taken]) -> Vec<Option<f64>
         .collect();
     let sum: f64 = ws.iter().sum();
     ws.iter().map(|w| (sum > 0.0).then(|| w / sum)).collect()
+}
+
+/// How close the stage came to each target (`[stage.targets]`, an entry's
+/// `share`), measured on what the model sees: leaves, per pass. A miss
+/// beyond what rounding explains is a `target-missed` warning.
+fn target_rows(
+    catalog: &Catalog,
+    rules: &Rules,
+    entries: &[&Entry],
+    counts: &[Taken],
+    parts: &Split,
+    diags: &mut Diagnostics,
+) -> Vec<super::model::TargetRow> {
+    let Some((budget, _)) = rules.budget else { return Vec::new() };
+    let total: Option<u128> = counts.iter().map(|t| t.taken.map(u128::from)).sum();
+    let wanted = |share: Dec| {
+        let w = crate::num::round_half_even(&(share.to_rational() * crate::num::int(budget)));
+        num_traits::ToPrimitive::to_u128(&w).unwrap_or(0)
+    };
+    let leaves: Option<Vec<(Option<DsId>, u64)>> = parts
+        .leaves
+        .iter()
+        .map(|l| l.taken.map(|n| (Some(l.ds), n)))
+        .chain([Some((None, parts.unattributed_taken))])
+        .collect();
+    let mut rows = Vec::new();
+    let mut check = |label: String, share: Dec, samples: Option<u128>, slack: u128, loc: &Loc| {
+        let want = wanted(share);
+        let achieved = samples.zip(total).filter(|(_, t)| *t > 0).map(|(s, t)| s as f64 / t as f64);
+        if let Some(s) = samples.filter(|s| s.abs_diff(want) > slack) {
+            diags.push(
+                Diagnostic::warning(
+                    codes::TARGET_MISSED,
+                    format!(
+                        "target {label} = {} asks for {} samples; the plan gives {} ({})",
+                        share.text(),
+                        crate::report::count(want),
+                        crate::report::count(s),
+                        crate::report::percent(achieved)
+                    ),
+                )
+                .at(Some(loc.clone()))
+                .help("the bounds, the policy's caps or the fixed entries keep it from the target: relax them, or change the target"),
+            );
+        }
+        rows.push(super::model::TargetRow {
+            target: label,
+            share: Some(share.to_f64()),
+            achieved,
+            samples,
+            wanted: want,
+        });
+    };
+    for t in rules.targets {
+        let in_group: Vec<&(Option<DsId>, u64)> = leaves
+            .iter()
+            .flatten()
+            .filter(|(d, _)| d.is_some_and(|d| super::targets::in_group(catalog.get(d), &t.key)))
+            .collect();
+        let samples = leaves.as_ref().map(|l| super::targets::achieved(catalog, &t.key, l));
+        check(t.key.label(), t.share, samples, 1 + in_group.len() as u128, &t.loc);
+    }
+    for (e, c) in entries.iter().zip(counts) {
+        if let crate::recipe::Amount::Share(s) = e.amount {
+            let label = format!("entry:{}", catalog.get(e.dataset).id);
+            check(label, s, c.taken.map(u128::from), 1, &e.loc);
+        }
+    }
+    rows
 }

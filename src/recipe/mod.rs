@@ -12,7 +12,10 @@ use crate::num::Dec;
 use crate::quantity::{self, Figure, Measure, Reading};
 use crate::schema::{CountOrText, Number};
 use rustc_hash::FxHashMap;
-use schema::{Model, RawEntry, RawRecipe, RawStage, RawTraining, StageKind, Training};
+use schema::{
+    Model, PolicyKind, RawEntry, RawRecipe, RawSampling, RawStage, RawTarget, RawTraining, StageKind,
+    Training,
+};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -64,7 +67,119 @@ pub struct Stage {
     pub mix: Vec<Entry>,
     /// Where `mix` is written (`None` when it is not).
     pub mix_loc: Option<Loc>,
+    /// `[stage.sampling]`: how entries without an amount share the budget.
+    pub sampling: Option<Sampling>,
+    /// `[stage.targets]`: shares of the stage by task, modality or language.
+    pub targets: Vec<Target>,
     pub loc: Loc,
+}
+
+/// A stage's sampling policy, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    pub policy: Policy,
+    pub source: Option<String>,
+    pub loc: Loc,
+}
+
+/// The rate each policy gives an entry of size n (times its `weight`, if
+/// any), and the cap it adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Policy {
+    /// rate n
+    Proportional,
+    /// rate min(n, k)^(1/t) (T5/mT5)
+    Temperature { t: Dec, k: Option<u64> },
+    /// rate √n
+    Sqrt,
+    /// rate 1, at most `max_epochs` × n (UniMax)
+    Unimax { max_epochs: Dec },
+    /// rate n, at most t (Cambrian-1's per-source threshold)
+    Cap { t: u64 },
+}
+
+impl Policy {
+    pub fn kind(&self) -> PolicyKind {
+        match self {
+            Policy::Proportional => PolicyKind::Proportional,
+            Policy::Temperature { .. } => PolicyKind::Temperature,
+            Policy::Sqrt => PolicyKind::Sqrt,
+            Policy::Unimax { .. } => PolicyKind::Unimax,
+            Policy::Cap { .. } => PolicyKind::Cap,
+        }
+    }
+
+    /// The policy as written: `temperature t=3.33 k=131072`.
+    pub fn describe(&self) -> String {
+        match self {
+            Policy::Temperature { t, k: Some(k) } => format!("temperature t={} k={k}", t.text()),
+            Policy::Temperature { t, k: None } => format!("temperature t={}", t.text()),
+            Policy::Unimax { max_epochs } => format!("unimax max_epochs={}", max_epochs.text()),
+            Policy::Cap { t } => format!("cap t={t}"),
+            p => p.kind().as_str().to_string(),
+        }
+    }
+
+    /// Whether the policy can only share a budget (no natural total).
+    pub fn needs_budget(&self) -> bool {
+        matches!(self, Policy::Temperature { .. } | Policy::Sqrt | Policy::Unimax { .. })
+    }
+}
+
+/// What a target share is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TargetKey {
+    Task(crate::catalog::schema::Task),
+    Modality(crate::catalog::schema::Modality),
+    Language(String),
+}
+
+impl TargetKey {
+    /// `task:ocr`, `modality:video`, `language:zh`.
+    pub fn label(&self) -> String {
+        match self {
+            TargetKey::Task(t) => format!("task:{}", t.as_str()),
+            TargetKey::Modality(m) => format!("modality:{}", m.as_str()),
+            TargetKey::Language(l) => format!("language:{l}"),
+        }
+    }
+}
+
+/// One target share of a stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub key: TargetKey,
+    pub share: Dec,
+    pub loc: Loc,
+}
+
+/// Per-entry bounds, honoured by every policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounds {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+    pub max_epochs: Option<Dec>,
+}
+
+impl Bounds {
+    pub fn is_empty(&self) -> bool {
+        self.min.is_none() && self.max.is_none() && self.max_epochs.is_none()
+    }
+
+    /// `min 10, max 500, max_epochs 2`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(m) = self.min {
+            parts.push(format!("min {}", crate::num::thousands(u128::from(m))));
+        }
+        if let Some(m) = self.max {
+            parts.push(format!("max {}", crate::num::thousands(u128::from(m))));
+        }
+        if let Some(e) = self.max_epochs {
+            parts.push(format!("max_epochs {}", e.text()));
+        }
+        parts.join(", ")
+    }
 }
 
 /// `recipe:stage`, as written in `include`.
@@ -89,6 +204,8 @@ pub enum Amount {
     Fraction(Dec),
     Epochs(Dec),
     Weight(Dec),
+    /// A share of the stage's budget.
+    Share(Dec),
     /// An unstated part of the dataset: the count is unknown.
     Subset,
 }
@@ -101,6 +218,7 @@ impl Amount {
             Amount::Fraction(_) => "fraction",
             Amount::Epochs(_) => "epochs",
             Amount::Weight(_) => "weight",
+            Amount::Share(_) => "share",
             Amount::Subset => "subset",
         }
     }
@@ -113,6 +231,7 @@ impl Amount {
             Amount::Fraction(f) => format!("fraction {}", f.text()),
             Amount::Epochs(e) => format!("epochs {}", crate::num::group(&e.text())),
             Amount::Weight(w) => format!("weight {}", crate::num::group(&w.text())),
+            Amount::Share(s) => format!("share {}", crate::num::group(&s.text())),
             Amount::Subset => "unknown subset".into(),
         }
     }
@@ -123,6 +242,8 @@ pub struct Entry {
     /// The catalog dataset the written name resolved to.
     pub dataset: DsId,
     pub amount: Amount,
+    /// `min`, `max`, `max_epochs`.
+    pub bounds: Bounds,
     pub note: Option<String>,
     pub loc: Loc,
 }
@@ -355,6 +476,12 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         }
         eval_source = e.source;
     }
+    let model = raw.model.map(|m| {
+        let at = loc_of(file, &m);
+        let model = m.into_inner().0;
+        check_model(&model, &at, diags);
+        model
+    });
     if diags.has_errors() {
         return None;
     }
@@ -366,7 +493,7 @@ fn convert(file: FileId, raw: RawRecipe, catalog: &Catalog, diags: &mut Diagnost
         source: raw.source,
         description: raw.description,
         extends: raw.extends.map(|e| (e.get_ref().clone(), loc_of(file, &e))),
-        model: raw.model.map(|m| m.0),
+        model,
         allow: raw.allow.into_iter().map(Spanned::into_inner).collect(),
         eval,
         eval_source,
@@ -398,6 +525,12 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
             convert_entry(file, e.into_inner().0, at, catalog, diags)
         })
         .collect();
+    let sampling = raw.sampling.map(|s| {
+        let at = loc_of(file, &s);
+        (s.into_inner().0, at)
+    });
+    let sampling = sampling.and_then(|(s, at)| check_sampling(file, s, at, diags));
+    let targets = raw.targets.map(|t| check_targets(file, t, diags)).unwrap_or_default();
     Stage {
         id: raw.id.get_ref().clone(),
         kind: raw.kind,
@@ -413,7 +546,284 @@ fn convert_stage(file: FileId, raw: RawStage, catalog: &Catalog, diags: &mut Dia
         passes,
         mix,
         mix_loc,
+        sampling,
+        targets,
         loc: loc_of(file, &raw.id),
+    }
+}
+
+/// `[model]` checked: counts of 1 or more, a tiling rule with what its scheme needs.
+fn check_model(m: &Model, at: &Loc, diags: &mut Diagnostics) {
+    let mut bad = |message: String, help: &str| {
+        diags.push(
+            Diagnostic::error(codes::INVALID_VALUE, message).at(Some(at.clone())).help(help.to_string()),
+        );
+    };
+    for (field, v) in [
+        ("image_tokens", m.image_tokens),
+        ("encoder_tokens", m.encoder_tokens),
+        ("frame_tokens", m.frame_tokens),
+        ("frames", m.frames),
+    ] {
+        if v == Some(0) {
+            bad(format!("`[model] {field}` must be 1 or more"), "leave it out when no source gives it");
+        }
+    }
+    for (part, n) in &m.params {
+        if *n == 0 {
+            bad(
+                format!("`[model] params.{part}` must be 1 or more"),
+                "leave the part out when no source gives it",
+            );
+        }
+    }
+    let Some(t) = &m.tiling else { return };
+    if m.image_tokens.is_some() {
+        bad(
+            "`[model]` gives both `image_tokens` and `tiling`".into(),
+            "give `image_tokens` for a fixed count per image, or `[model.tiling]` for a tiling rule",
+        );
+    }
+    if t.tile_tokens == 0 {
+        bad("`[model.tiling] tile_tokens` must be 1 or more".into(), "the tokens one tile gives the LLM");
+    }
+    if t.grids.iter().any(|g| g[0] == 0 || g[1] == 0) {
+        bad(
+            "`[model.tiling] grids` has a grid with no tile".into(),
+            "write grids as [rows, columns], each 1 or more",
+        );
+    }
+    let scheme = t.scheme.as_str();
+    let needs_max = matches!(t.scheme, schema::TilingScheme::Internvl | schema::TilingScheme::LlavaOnevision);
+    if needs_max && t.max_tiles.is_none_or(|n| n == 0) {
+        bad(
+            format!("`[model.tiling]` scheme `{scheme}` needs `max_tiles` of 1 or more"),
+            "InternVL: `max_dynamic_patch`; LLaVA-OneVision: the N of `anyres_max_N`",
+        );
+    }
+    if t.scheme != schema::TilingScheme::Internvl {
+        if t.grids.is_empty() {
+            bad(
+                format!("`[model.tiling]` scheme `{scheme}` needs `grids`"),
+                "list the grid shapes as [rows, columns], e.g. [[1, 2], [2, 1], [2, 2]]",
+            );
+        }
+        let side = crate::num::isqrt(t.tile_tokens);
+        if side * side != t.tile_tokens {
+            bad(
+                format!(
+                    "`[model.tiling] tile_tokens` ({}) is not a square number of features",
+                    t.tile_tokens
+                ),
+                "the scheme lays a tile's features out as a square (576 = 24 x 24)",
+            );
+        }
+    }
+}
+
+/// `[stage.sampling]` checked: the parameters its policy needs, no others.
+fn check_sampling(file: FileId, raw: RawSampling, at: Loc, diags: &mut Diagnostics) -> Option<Sampling> {
+    let kind = *raw.policy.get_ref();
+    let name = kind.as_str();
+    let before = diags.error_count();
+    let mut extra = |field: &str, loc: Option<Loc>| {
+        if let Some(loc) = loc {
+            diags.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("`{field}` does not apply to policy `{name}`"),
+                )
+                .at(Some(loc))
+                .help(policy_help(kind)),
+            );
+        }
+    };
+    let t_loc = raw.t.as_ref().map(|v| loc_of(file, v));
+    let k_loc = raw.k.as_ref().map(|v| loc_of(file, v));
+    let e_loc = raw.max_epochs.as_ref().map(|v| loc_of(file, v));
+    match kind {
+        PolicyKind::Proportional | PolicyKind::Sqrt => {
+            extra("t", t_loc);
+            extra("k", k_loc);
+            extra("max_epochs", e_loc);
+        }
+        PolicyKind::Temperature => extra("max_epochs", e_loc),
+        PolicyKind::Unimax => {
+            extra("t", t_loc);
+            extra("k", k_loc);
+        }
+        PolicyKind::Cap => {
+            extra("k", k_loc);
+            extra("max_epochs", e_loc);
+        }
+    }
+    let missing = |field: &str, diags: &mut Diagnostics| {
+        diags.push(
+            Diagnostic::error(codes::MISSING_KEY, format!("policy `{name}` needs `{field}`"))
+                .at(Some(at.clone()))
+                .help(policy_help(kind)),
+        );
+    };
+    let policy = match kind {
+        PolicyKind::Proportional => Some(Policy::Proportional),
+        PolicyKind::Sqrt => Some(Policy::Sqrt),
+        PolicyKind::Temperature => {
+            let k = positive(file, "k", &raw.k, diags);
+            match &raw.t {
+                None => {
+                    missing("t", diags);
+                    None
+                }
+                Some(t) => ratio(file, "t", t, diags, false).map(|t| Policy::Temperature { t, k }),
+            }
+        }
+        PolicyKind::Unimax => match &raw.max_epochs {
+            None => {
+                missing("max_epochs", diags);
+                None
+            }
+            Some(e) => {
+                ratio(file, "max_epochs", e, diags, false).map(|max_epochs| Policy::Unimax { max_epochs })
+            }
+        },
+        PolicyKind::Cap => match &raw.t {
+            None => {
+                missing("t", diags);
+                None
+            }
+            Some(t) => whole(file, "t", t, diags).map(|t| Policy::Cap { t }),
+        },
+    };
+    if diags.error_count() > before {
+        return None;
+    }
+    policy.map(|policy| Sampling { policy, source: raw.source, loc: at })
+}
+
+fn policy_help(kind: PolicyKind) -> &'static str {
+    match kind {
+        PolicyKind::Proportional => "`proportional` takes no parameter: rates follow the datasets' sizes",
+        PolicyKind::Sqrt => "`sqrt` takes no parameter: rates follow the square roots of the sizes",
+        PolicyKind::Temperature => {
+            "`temperature` takes `t` (the temperature) and optionally `k` (a size cap)"
+        }
+        PolicyKind::Unimax => "`unimax` takes `max_epochs` (the most passes over any source)",
+        PolicyKind::Cap => "`cap` takes `t` (the most samples from any source)",
+    }
+}
+
+/// A whole number of 1 or more written as a TOML number (`t = 350000`).
+fn whole(file: FileId, field: &str, v: &Spanned<Number>, diags: &mut Diagnostics) -> Option<u64> {
+    let x = v.get_ref().0;
+    if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_992.0 {
+        return Some(x as u64);
+    }
+    diags.push(
+        Diagnostic::error(
+            codes::INVALID_VALUE,
+            format!("`{field}` must be a whole number of samples, 1 or more"),
+        )
+        .at(Some(loc_of(file, v)))
+        .label(format!("found {x}"))
+        .help("write the cap as an integer such as 350000"),
+    );
+    None
+}
+
+/// `[stage.targets]` checked: known keys, shares in (0, 1], adding up to at most 1 per kind.
+fn check_targets(
+    file: FileId,
+    raw: Spanned<crate::schema::Table<schema::RawTargets>>,
+    diags: &mut Diagnostics,
+) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for (key, value) in raw.into_inner().0 {
+        let loc = loc_of(file, &value);
+        let items: Vec<(Option<&str>, String, f64)> = match value.get_ref() {
+            RawTarget::Share(v) => vec![(None, key.clone(), *v)],
+            RawTarget::Group(list) => list.iter().map(|(k, v)| (Some(key.as_str()), k.clone(), *v)).collect(),
+        };
+        for (kind, name, v) in items {
+            let Some(target_key) = target_key(kind, &name, &loc, diags) else { continue };
+            let share = if v.is_finite() && v > 0.0 && v <= 1.0 { Dec::from_f64(v) } else { None };
+            let Some(share) = share else {
+                diags.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        format!("target `{name}` must be a share above 0 and at most 1"),
+                    )
+                    .at(Some(loc.clone()))
+                    .label(format!("found {v}"))
+                    .help("write a fraction of the stage such as 0.2"),
+                );
+                continue;
+            };
+            if out.iter().any(|t| t.key == target_key) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_ID,
+                        format!("target `{}` is given twice", target_key.label()),
+                    )
+                    .at(Some(loc.clone()))
+                    .help("give each task, modality or language one target"),
+                );
+                continue;
+            }
+            out.push(Target { key: target_key, share, loc: loc.clone() });
+        }
+    }
+    out
+}
+
+/// The key of a target: a task tag, modality or language; `kind` when written as `task.text`.
+fn target_key(kind: Option<&str>, name: &str, loc: &Loc, diags: &mut Diagnostics) -> Option<TargetKey> {
+    use crate::catalog::schema::{Modality, Task};
+    let lang = |s: &str| s == "multi" || (s.len() == 2 && s.chars().all(|c| c.is_ascii_lowercase()));
+    let found = match kind {
+        Some("task") => Task::parse(name).map(TargetKey::Task).into_iter().collect::<Vec<_>>(),
+        Some("modality") => Modality::parse(name).map(TargetKey::Modality).into_iter().collect(),
+        Some("language") => lang(name).then(|| TargetKey::Language(name.to_string())).into_iter().collect(),
+        Some(other) => {
+            diags.push(
+                Diagnostic::error(codes::UNKNOWN_KEY, format!("`{other}` is not a kind of target"))
+                    .at(Some(loc.clone()))
+                    .help("group targets under `task`, `modality` or `language`, or write the name alone"),
+            );
+            return None;
+        }
+        None => [
+            Task::parse(name).map(TargetKey::Task),
+            Modality::parse(name).map(TargetKey::Modality),
+            lang(name).then(|| TargetKey::Language(name.to_string())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        [] => {
+            let what = kind.map_or("a task tag, modality or language".to_string(), |k| format!("a {k}"));
+            diags.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("target `{name}` is not {what}"))
+                    .at(Some(loc.clone()))
+                    .maybe_help(suggest(
+                        name,
+                        Task::ALL.iter().map(|t| t.as_str()).chain(Modality::ALL.iter().map(|m| m.as_str())),
+                    )),
+            );
+            None
+        }
+        many => {
+            let kinds: Vec<String> =
+                many.iter().map(|k| format!("`{}`", k.label().replacen(':', ".", 1))).collect();
+            diags.push(
+                Diagnostic::error(codes::INVALID_VALUE, format!("target `{name}` is ambiguous"))
+                    .at(Some(loc.clone()))
+                    .help(format!("write {} instead", kinds.join(" or "))),
+            );
+            None
+        }
     }
 }
 
@@ -517,6 +927,7 @@ fn convert_entry(
         ("epochs", raw.epochs.as_ref().map(|s| loc_of(file, s))),
         ("weight", raw.weight.as_ref().map(|s| loc_of(file, s))),
         ("subset", raw.subset.as_ref().filter(|s| *s.get_ref()).map(|s| loc_of(file, s))),
+        ("share", raw.share.as_ref().map(|s| loc_of(file, s))),
     ]
     .into_iter()
     .filter_map(|(k, l)| l.map(|l| (k, l)))
@@ -539,7 +950,9 @@ fn convert_entry(
         for (_, l) in &given[2..] {
             d = d.related(Some(l.clone()), "another amount");
         }
-        diags.push(d.help("give at most one of `samples`, `fraction`, `epochs`, `weight` and `subset`"));
+        diags.push(
+            d.help("give at most one of `samples`, `fraction`, `epochs`, `weight`, `share` and `subset`"),
+        );
         return None;
     }
     let amount = if raw.samples.is_some() {
@@ -550,6 +963,8 @@ fn convert_entry(
         ratio(file, "epochs", e, diags, false).map(Amount::Epochs)
     } else if let Some(w) = &raw.weight {
         ratio(file, "weight", w, diags, false).map(Amount::Weight)
+    } else if let Some(s) = &raw.share {
+        ratio(file, "share", s, diags, true).map(Amount::Share)
     } else if raw.subset.as_ref().is_some_and(|s| *s.get_ref()) {
         Some(Amount::Subset)
     } else {
@@ -562,10 +977,25 @@ fn convert_entry(
             None
         }
     };
+    let bounds = Bounds {
+        min: positive(file, "min", &raw.min, diags),
+        max: positive(file, "max", &raw.max, diags),
+        max_epochs: raw.max_epochs.as_ref().and_then(|e| ratio(file, "max_epochs", e, diags, false)),
+    };
+    if let (Some(lo), Some(hi), Some(hi_at)) = (bounds.min, bounds.max, raw.max.as_ref()) {
+        if lo > hi {
+            diags.push(
+                Diagnostic::error(codes::INFEASIBLE_BOUNDS, format!("`min` ({lo}) is above `max` ({hi})"))
+                    .at(Some(loc_of(file, hi_at)))
+                    .related(raw.min.as_ref().map(|m| loc_of(file, m)), "the minimum")
+                    .help("no count can meet both: lower `min` or raise `max`"),
+            );
+        }
+    }
     if diags.error_count() > before {
         return None;
     }
-    Some(Entry { dataset: dataset?, amount: amount?, note: raw.note, loc: at })
+    Some(Entry { dataset: dataset?, amount: amount?, bounds, note: raw.note, loc: at })
 }
 
 /// A positive finite number as the exact decimal the user wrote.

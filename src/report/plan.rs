@@ -58,6 +58,14 @@ fn text(plan: &Plan, lay: Layout) -> String {
     if !plan.recipe.eval.is_empty() {
         facts.push(format!("evaluated on: {}", plan.recipe.eval.join(", ")));
     }
+    if let Some(a) = &plan.accelerator {
+        facts.push(format!(
+            "GPU-hours for: {} ({} TFLOPS dense BF16) at MFU {}",
+            a.gpu,
+            super::trim_float(a.peak_tflops),
+            super::trim_float(a.mfu)
+        ));
+    }
     lines(&mut out, &facts, lay);
     for stage in &plan.stages {
         let _ = writeln!(out);
@@ -67,7 +75,62 @@ fn text(plan: &Plan, lay: Layout) -> String {
     out.push_str(&lay.heading(2, "Recipe mix (seen samples)"));
     let _ = writeln!(out);
     lines(&mut out, &breakdown_lines(&plan.breakdown, &plan.licenses), lay);
+    if let Some(c) = &plan.compute {
+        let _ = writeln!(out);
+        out.push_str(&lay.heading(2, "Compute (estimate, all stages)"));
+        let _ = writeln!(out);
+        let mut facts = compute_lines(c);
+        if !c.text_unknown.is_empty() {
+            let shown: Vec<&str> = c.text_unknown.iter().take(4).map(String::as_str).collect();
+            let more = c.text_unknown.len().saturating_sub(4);
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            facts.push(format!("text length unknown for: {}{more}", shown.join(", ")));
+        }
+        facts.extend(c.assumptions.iter().map(|a| format!("assumed: {a}")));
+        lines(&mut out, &facts, lay);
+    }
     out
+}
+
+/// Tokens, steps, FLOPs and GPU-hours, each "N", "N – M", "at least N" or "unknown".
+fn compute_lines(c: &crate::plan::compute::Compute) -> Vec<String> {
+    use crate::plan::compute::Range;
+    let counts = |r: &Range<u128>| match (r.min, r.max) {
+        (Some(a), Some(b)) if a == b => count(a),
+        (Some(a), Some(b)) => format!("{} – {}", count(a), count(b)),
+        (Some(0), None) | (None, None) => "unknown".into(),
+        (Some(a), None) => format!("at least {}", count(a)),
+        (None, Some(b)) => format!("at most {}", count(b)),
+    };
+    let float = |r: &Range<f64>, f: &dyn Fn(f64) -> String| match (r.min, r.max) {
+        (Some(a), Some(b)) if f(a) == f(b) => f(a),
+        (Some(a), Some(b)) => format!("{} – {}", f(a), f(b)),
+        (Some(a), None) if a > 0.0 => format!("at least {}", f(a)),
+        (None, Some(b)) => format!("at most {}", f(b)),
+        _ => "unknown".into(),
+    };
+    vec![
+        format!(
+            "tokens: {} visual, {} text; the LLM runs on {}",
+            counts(&c.visual_tokens),
+            counts(&c.text_tokens),
+            counts(&c.tokens)
+        ),
+        format!("steps: {}", counts(&c.steps)),
+        format!("training FLOPs: {}", float(&c.flops, &|x| format!("{x:.2e}"))),
+        format!("GPU-hours: {}", float(&c.gpu_hours, &|x| hours(x))),
+    ]
+}
+
+/// 0.04 → "0.04", 19.81 → "19.8", 1234.5 → "1,235".
+fn hours(x: f64) -> String {
+    if x >= 1000.0 {
+        count(x.round() as u128)
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 /// Lines that stay lines in Markdown too (a list there).
@@ -100,6 +163,20 @@ fn stage_text(out: &mut String, s: &StagePlan, lay: Layout, recipe: &str) {
     }
     if let Some(b) = s.budget {
         facts.push(format!("budget: {}", count(u128::from(b))));
+    }
+    if let Some(p) = &s.sampling {
+        let mut params = Vec::new();
+        if let Some(t) = p.t {
+            params.push(format!("t = {}", super::trim_float(t)));
+        }
+        if let Some(k) = p.k {
+            params.push(format!("k = {}", count(u128::from(k))));
+        }
+        if let Some(e) = p.max_epochs {
+            params.push(format!("max_epochs = {}", super::trim_float(e)));
+        }
+        let params = if params.is_empty() { String::new() } else { format!(" ({})", params.join(", ")) };
+        facts.push(format!("sampling: {}{params}", p.policy));
     }
     if let Some(n) = s.stated_samples {
         let said = s.stated_as.as_ref().map_or(String::new(), |t| format!(" (\"{t}\")"));
@@ -217,8 +294,37 @@ fn stage_text(out: &mut String, s: &StagePlan, lay: Layout, recipe: &str) {
         let _ = writeln!(out);
         out.push_str(&lay.table(&columns, rows));
     }
+    if !s.targets.is_empty() {
+        let rows = s
+            .targets
+            .iter()
+            .map(|t| {
+                vec![
+                    t.target.clone(),
+                    percent(t.share),
+                    percent(t.achieved),
+                    count(t.wanted),
+                    t.samples.map_or("-".into(), count),
+                ]
+            })
+            .collect();
+        let _ = writeln!(out);
+        out.push_str(&lay.para("targets (per pass):"));
+        let _ = writeln!(out);
+        let columns = [
+            Column::text("target").min(12),
+            Column::num("share"),
+            Column::num("reached"),
+            Column::num("wanted"),
+            Column::num("samples"),
+        ];
+        out.push_str(&lay.table(&columns, rows));
+    }
     let _ = writeln!(out);
     let mut facts = breakdown_lines(&s.breakdown, &s.licenses);
+    if let Some(c) = &s.compute {
+        facts.extend(compute_lines(c));
+    }
     for w in &s.warnings {
         facts.push(warning_line(w));
     }
