@@ -4,7 +4,7 @@
 
 use crate::catalog::license::Use;
 use crate::catalog::schema::{DatasetStage, Modality};
-use crate::diag::{codes, Diagnostic, Diagnostics, Severity};
+use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Severity};
 use crate::load::{Inputs, IoError, Overlays};
 use crate::plan::{BatchSize, PlanOptions, Planned, Planner};
 use crate::recipe::schema::StageKind;
@@ -601,18 +601,14 @@ impl Session<'_> {
             if let Some(r) = found {
                 return Ok(r);
             }
-            // The file did not give a recipe: its own errors say why.
-            let mut own: Diagnostics = self
-                .inputs
-                .diags
-                .iter()
-                .filter(|d| d.loc.as_ref().map(|l| l.file) == file)
-                .cloned()
-                .collect();
-            if own.is_empty() {
-                own.push(Diagnostic::error(codes::NO_STAGE, format!("`{arg}` holds no recipe")));
-            }
-            return Err(self.invalid(own.into_vec(), 0));
+            // A file that could not be read as a recipe has only its own
+            // errors to show; one whose recipe was read but failed shows the
+            // catalog's too (a dataset it names may be one that failed).
+            let read = file.is_some_and(|f| self.inputs.recipes.broken_in(f));
+            return Err(self.unreadable(arg, file, read));
+        }
+        if let Some(file) = self.inputs.recipes.broken_file(arg) {
+            return Err(self.unreadable(arg, Some(file), true));
         }
         self.planner.find(arg).map_err(|d| {
             let mut stderr = d.render(&self.inputs.sources);
@@ -627,6 +623,22 @@ impl Session<'_> {
             }
             Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
         })
+    }
+
+    /// A recipe that could not be read: the errors of its file (and, with
+    /// `catalog`, of the catalog files), with the count of the others.
+    fn unreadable(&self, arg: &str, file: Option<FileId>, catalog: bool) -> Outcome {
+        let (own, other): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            self.inputs.diags.iter().cloned().partition(|d| match &d.loc {
+                Some(l) => Some(l.file) == file || (catalog && !self.inputs.recipe_files.contains(&l.file)),
+                None => catalog,
+            });
+        let mut own: Diagnostics = own.into_iter().collect();
+        let other = other.iter().filter(|d| d.severity == Severity::Error).count();
+        if own.error_count() == 0 {
+            own.push(Diagnostic::error(codes::NO_STAGE, format!("`{arg}` holds no recipe")));
+        }
+        self.invalid(own.into_vec(), other)
     }
 
     /// Errors that stop a command, with the count of the errors in files it does not use.

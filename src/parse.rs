@@ -18,6 +18,67 @@ pub fn parse_toml<T: DeserializeOwned>(file: FileId, text: &str, diags: &mut Dia
     }
 }
 
+/// What one table of a `[[key]]` list gave: its value, or, when it could
+/// not be read, the id it names (with where) if it names one.
+pub type Entry<T> = Result<T, Option<(String, Range<usize>)>>;
+
+/// Reads a file that holds one list of tables, `[[key]]`, table by table: a
+/// mistake in one table costs that table only, and every table's first
+/// mistake is reported. A syntax error, a key other than `key` at the top,
+/// or a `key` that is not a list of tables stops the file.
+pub fn parse_tables<T: DeserializeOwned>(
+    file: FileId,
+    text: &str,
+    key: &str,
+    diags: &mut Diagnostics,
+) -> Vec<Entry<T>> {
+    use toml::de::{DeTable, DeValue, ValueDeserializer};
+    let root = match DeTable::parse(text) {
+        Ok(root) => root.into_inner(),
+        Err(e) => {
+            diags.push(toml_error(file, text, &e));
+            return Vec::new();
+        }
+    };
+    let mut list = None;
+    for (k, v) in root {
+        if k.get_ref() == key {
+            list = Some(v);
+            continue;
+        }
+        diags.push(
+            Diagnostic::error(codes::UNKNOWN_KEY, format!("unknown key `{}`", k.get_ref()))
+                .at(Some(Loc::new(file, k.span())))
+                .help(format!("this file holds `[[{key}]]` tables only")),
+        );
+        return Vec::new();
+    }
+    let Some(list) = list else { return Vec::new() };
+    let span = list.span();
+    let DeValue::Array(items) = list.into_inner() else {
+        diags.push(
+            Diagnostic::error(codes::WRONG_TYPE, format!("`{key}`: expected a list of tables"))
+                .at(Some(Loc::new(file, span)))
+                .help(format!("write `[[{key}]]` with two brackets: the file holds a list of them")),
+        );
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let id = item
+                .get_ref()
+                .as_table()
+                .and_then(|t| t.get("id"))
+                .and_then(|v| v.get_ref().as_str().map(|s| (s.to_string(), v.span())));
+            T::deserialize(ValueDeserializer::from(item)).map_err(|e| {
+                diags.push(toml_error(file, text, &e));
+                id
+            })
+        })
+        .collect()
+}
+
 /// Messages of ours (from the value visitors in [`crate::schema`]) and of
 /// serde's derive, as opposed to the TOML parser's own.
 fn from_schema(first: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Catalog entries as written ([`RawDataset`]) checked and turned into
 //! [`Dataset`]s. Every problem of an entry is reported, not the first only.
 
-use super::schema::{RawCatalogFile, RawDataset, TextTokens};
+use super::schema::{RawDataset, TextTokens};
 use super::{Catalog, Component, Dataset, Locs};
 use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Loc, Subject};
 use crate::schema::Count;
@@ -43,15 +43,16 @@ pub type Converted = Result<Dataset, (String, Loc)>;
 /// Parses a catalog file and converts its entries (no catalog needed: this
 /// runs on many files at once).
 pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Converted> {
-    let Some(raw) = crate::parse::parse_toml::<RawCatalogFile>(file, text, diags) else {
-        return Vec::new();
-    };
-    raw.dataset
+    crate::parse::parse_tables::<Spanned<Table<RawDataset>>>(file, text, "dataset", diags)
         .into_iter()
-        .map(|entry| {
-            let id_loc = loc_of(file, &entry.get_ref().id);
-            let id = entry.get_ref().id.get_ref().to_string();
-            convert(file, entry, diags).ok_or((id, id_loc))
+        .filter_map(|entry| match entry {
+            Ok(entry) => {
+                let id_loc = loc_of(file, &entry.get_ref().id);
+                let id = entry.get_ref().id.get_ref().to_string();
+                Some(convert(file, entry, diags).ok_or((id, id_loc)))
+            }
+            // An entry that could not be read, known by its id if it has one.
+            Err(id) => id.map(|(id, span)| Err((id, Loc::new(file, span)))),
         })
         .collect()
 }

@@ -386,6 +386,16 @@ impl Recipes {
         self.broken.contains_key(id)
     }
 
+    /// Whether a recipe of `file` was read but could not be built.
+    pub fn broken_in(&self, file: FileId) -> bool {
+        self.broken.values().any(|l| l.file == file)
+    }
+
+    /// The file of a recipe that could not be read, by id or alias spelling.
+    pub fn broken_file(&self, name: &str) -> Option<FileId> {
+        Id::parse(name).ok().and_then(|id| self.broken.get(&id)).map(|l| l.file)
+    }
+
     pub fn len(&self) -> usize {
         self.recipes.len()
     }
