@@ -8,6 +8,8 @@
 //!   taking every tenth dataset (N/10 entries);
 //! - `chain`: a composite chain N deep (c1 holds a leaf, c(k) holds c(k-1));
 //!   the recipe takes the top;
+//! - `comb`: N composites, c(k) holding leaf l(k) and c(k+1): N leaves, the
+//!   k-th k composites deep; the recipe takes c0;
 //! - `diamond`: N levels of two composites, each holding both of the level
 //!   below (2^N paths); the recipe takes 1,000 samples of the top;
 //! - `extends`: N recipes, r1 with one stage and r(k) extending r(k-1); plan
@@ -83,6 +85,20 @@ pub fn write_case(case: &str, n: usize, out: &Path) -> Result<(), String> {
             let mut r = String::new();
             recipe_head(&mut r, "r");
             let _ = writeln!(r, "[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{{ dataset = \"c{n}\" }}]");
+            write(&rec, "r.toml", &r);
+        }
+        "comb" => {
+            let mut text = String::new();
+            for k in 0..n {
+                dataset(&mut text, &format!("l{k}"), Some(100), "");
+                let next =
+                    if k + 1 < n { format!(", {{ dataset = \"c{}\" }}", k + 1) } else { String::new() };
+                dataset(&mut text, &format!("c{k}"), None, &format!("{{ dataset = \"l{k}\" }}{next}"));
+            }
+            write(&cat, "comb.toml", &text);
+            let mut r = String::new();
+            recipe_head(&mut r, "r");
+            let _ = writeln!(r, "[[stage]]\nid = \"s\"\nkind = \"sft\"\nmix = [{{ dataset = \"c0\" }}]");
             write(&rec, "r.toml", &r);
         }
         "diamond" => {

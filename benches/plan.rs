@@ -47,6 +47,7 @@ fn cases(c: &mut Criterion) {
     let root = tempfile::tempdir().expect("a temporary directory");
     let sizes: &[(&str, [usize; 2])] = &[
         ("chain", [1_000, 10_000]),
+        ("comb", [1_000, 10_000]),
         ("diamond", [100, 1_000]),
         ("extends", [250, 2_500]),
         ("include", [300, 3_000]),

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 DIR=${BENCH_DIR:-target/bench-inputs}
-CASES=${CASES:-"builtin flat-100k flat-1m chain diamond extends include weights check"}
+CASES=${CASES:-"builtin flat-100k flat-1m chain comb diamond extends include weights check"}
 cargo build --release --quiet --bin mixplan --example gen --example parse_only
 BIN=target/release/mixplan
 GEN=target/release/examples/gen
@@ -74,6 +74,7 @@ for c in $CASES; do
         flat-100k) plan_case "100k datasets, 10k-entry recipe" flat 100000 r ;;
         flat-1m) plan_case "1M datasets, 100k-entry recipe" flat 1000000 r ;;
         chain) plan_case "10,000-deep composite chain" chain 10000 r ;;
+        comb) plan_case "10,000 leaves, the k-th k composites deep" comb 10000 r ;;
         diamond) plan_case "1,000-level composite diamond" diamond 1000 r ;;
         extends) plan_case "2,500 recipes each extends the previous" extends 2500 r2500 ;;
         include) plan_case "3,000 recipes each includes the previous" include 3000 r3000 ;;

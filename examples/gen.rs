@@ -10,7 +10,9 @@ mod gen;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, case, n, out] = &args[..] else {
-        eprintln!("usage: gen CASE N OUT_DIR (cases: flat chain diamond extends include weights samples)");
+        eprintln!(
+            "usage: gen CASE N OUT_DIR (cases: flat chain comb diamond extends include weights samples)"
+        );
         std::process::exit(2);
     };
     let n: usize = n.replace('_', "").parse().expect("N is a number");

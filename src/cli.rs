@@ -838,7 +838,11 @@ impl Session<'_> {
                                     .filter(|(_, s)| *s > 0)
                                     .map(|(n, s)| n as f64 / s as f64),
                                 paths: l.paths,
-                                via: l.via.iter().skip(1).map(|v| catalog.get(*v).id.to_string()).collect(),
+                                via: {
+                                    let ids: Vec<String> =
+                                        l.via.iter().map(|v| catalog.get(*v).id.to_string()).collect();
+                                    report::via_parts(&ids, l.via_omitted).split_off(1.min(ids.len()))
+                                },
                             })
                             .collect();
                         v.sort_by(|a, b| b.samples.cmp(&a.samples).then_with(|| a.dataset.cmp(&b.dataset)));

@@ -298,9 +298,12 @@ pub fn contamination(
                 let Some(lix) = catalog.lookup(&l.dataset) else { continue };
                 let l_line = lineage(lix);
                 let path = {
-                    let mut p: Vec<&str> = l.via.iter().map(String::as_str).collect();
-                    p.push(l.dataset.as_str());
-                    p.join(" → ")
+                    let mut p = crate::report::via_parts(&l.via, l.via_omitted).join(" → ");
+                    if !p.is_empty() {
+                        p.push_str(" → ");
+                    }
+                    p.push_str(&l.dataset);
+                    p
                 };
                 let shared_id = l_line.iter().find(|d| b_line.contains(d));
                 let reason = if let Some(s) = shared_id {

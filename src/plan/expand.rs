@@ -176,10 +176,18 @@ pub struct Leaf {
     pub taken: Option<u64>,
     pub unique: Option<u64>,
     pub approx: bool,
-    /// Composites passed through, outermost first.
+    /// Composites passed through, outermost first; of a chain deeper than
+    /// 2 × [`VIA_END`], the outermost and innermost [`VIA_END`] only.
     pub via: Vec<DsId>,
+    /// Composites of the chain left out between the two ends of `via`.
+    pub via_omitted: u32,
     pub paths: PathCount,
 }
+
+/// How many composites a leaf's chain keeps at each end. A deeper chain
+/// counts the ones between, so a deep nest costs each leaf the same as a
+/// shallow one (the whole chain of every leaf would be quadratic).
+pub const VIA_END: usize = 8;
 
 /// The leaves of a stage and what cannot be credited to any of them.
 #[derive(Debug, Default)]
@@ -392,25 +400,39 @@ pub fn split(
             }
         }
     }
+    // The node that ends the outer part of each node's best chain (at
+    // depth VIA_END - 1); preds come before their nodes in `order`.
+    let mut anchor: Vec<Option<usize>> = vec![None; nodes.len()];
+    for i in 0..nodes.len() {
+        let d = nodes[i].depth as usize;
+        anchor[i] = match d.cmp(&(VIA_END - 1)) {
+            std::cmp::Ordering::Less => None,
+            std::cmp::Ordering::Equal => Some(i),
+            std::cmp::Ordering::Greater => nodes[i].pred.and_then(|p| anchor[p]),
+        };
+    }
     for &i in &leaf_ix {
         let (t, u) = counts.get(&i).copied().unwrap_or((None, None));
         let n = &nodes[i];
+        let (via, via_omitted) = chain(&nodes, &anchor, i);
+        let top = via.first().copied().unwrap_or(n.ds);
         split.leaves.push(Leaf {
             ds: n.ds,
             taken: t,
             unique: u,
             approx: n.approx,
-            via: chain(&nodes, i),
+            via,
+            via_omitted,
             paths: n.paths,
         });
         if n.paths.more_than_one() {
-            let top = chain(&nodes, i).first().copied().unwrap_or(n.ds);
             let loc = roots
                 .iter()
                 .filter(|r| r.ds == top)
                 .filter_map(|r| r.loc.clone())
                 .min_by_key(|l| (l.file, l.span.start));
-            diags.push(counted_twice(catalog, &nodes, i).at(loc).label("reached through this entry"));
+            diags
+                .push(counted_twice(catalog, &nodes, &anchor, i).at(loc).label("reached through this entry"));
         }
     }
     split
@@ -420,54 +442,76 @@ fn reached(n: &Node) -> bool {
     n.paths != PathCount::Exact(0) || n.unknown || !n.taken.is_zero()
 }
 
-/// The composites on the best chain down to node `i`, outermost first.
-fn chain(nodes: &[Node], i: usize) -> Vec<DsId> {
+/// `n` steps up the best chain from node `i` (its preds), innermost first.
+fn up(nodes: &[Node], i: usize, n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut cur = nodes[i].pred;
-    while let Some(p) = cur {
-        out.push(nodes[p].ds);
+    while let Some(p) = cur.filter(|_| out.len() < n) {
+        out.push(p);
         cur = nodes[p].pred;
-        if out.len() > nodes.len() {
-            break;
-        }
     }
-    out.reverse();
     out
 }
 
-/// A second chain to node `i`: at the lowest node of its best chain that
-/// has another way in (another composite holding it, or an entry naming it
-/// directly), that way.
-fn second_chain(nodes: &[Node], i: usize) -> Option<Vec<DsId>> {
-    let best = chain(nodes, i);
-    let k = best.len();
-    for j in 0..=k {
-        // n_0 is the leaf, n_j (j ≥ 1) the composite best[k - j]
-        let cur = if j == 0 { i } else { *nodes.iter().position(|n| n.ds == best[k - j]).as_ref()? };
+/// The composites on the best chain down to node `i`, outermost first, and
+/// how many were left out between its two ends (see [`VIA_END`]).
+fn chain(nodes: &[Node], anchor: &[Option<usize>], i: usize) -> (Vec<DsId>, u32) {
+    let depth = nodes[i].depth as usize;
+    let ids = |ix: Vec<usize>| ix.into_iter().rev().map(|p| nodes[p].ds);
+    match anchor[i] {
+        Some(a) if depth > 2 * VIA_END => {
+            let mut outer = vec![a];
+            outer.extend(up(nodes, a, VIA_END - 1));
+            let mut out: Vec<DsId> = ids(outer).collect();
+            out.extend(ids(up(nodes, i, VIA_END)));
+            (out, (depth - 2 * VIA_END) as u32)
+        }
+        _ => (ids(up(nodes, i, usize::MAX)).collect(), 0),
+    }
+}
+
+/// A chain as text: `a → b → … 12 more … → y → leaf`.
+fn chain_text(catalog: &Catalog, via: &[DsId], omitted: u32, leaf: DsId) -> String {
+    let mut parts: Vec<String> = via.iter().map(|d| catalog.get(*d).id.to_string()).collect();
+    if omitted > 0 {
+        parts.insert(VIA_END, format!("… {} more …", crate::report::count(u128::from(omitted))));
+    }
+    parts.push(catalog.get(leaf).id.to_string());
+    format!("`{}`", parts.join(" → "))
+}
+
+/// A second chain to node `i`: at the lowest node of its best chain (up to
+/// 2 × [`VIA_END`] levels above it) that has another way in (another
+/// composite holding it, or an entry naming it directly), that way.
+fn second_chain(nodes: &[Node], anchor: &[Option<usize>], i: usize) -> Option<(Vec<DsId>, u32)> {
+    // Composites from the node reached so far down to the leaf, innermost first.
+    let mut below: Vec<DsId> = Vec::new();
+    let mut cur = i;
+    for _ in 0..=2 * VIA_END {
         let n = &nodes[cur];
-        let from_here: Vec<DsId> = if j == 0 { Vec::new() } else { best[k - j..].to_vec() };
+        if cur != i {
+            below.push(n.ds);
+        }
+        let from_here = below.iter().rev().copied();
         if let Some(&p) = n.parents.iter().find(|&&p| Some(p) != n.pred) {
-            let mut c = chain(nodes, p);
+            let (mut c, omitted) = chain(nodes, anchor, p);
             c.push(nodes[p].ds);
             c.extend(from_here);
-            return Some(c);
+            return Some((c, omitted));
         }
         if (n.direct > 0 && n.pred.is_some()) || n.direct > 1 {
-            return Some(from_here);
+            return Some((from_here.collect(), 0));
         }
+        cur = n.pred?;
     }
     None
 }
 
-fn counted_twice(catalog: &Catalog, nodes: &[Node], i: usize) -> Diagnostic {
+fn counted_twice(catalog: &Catalog, nodes: &[Node], anchor: &[Option<usize>], i: usize) -> Diagnostic {
     let leaf = catalog.get(nodes[i].ds);
-    let show = |c: Vec<DsId>| {
-        let mut parts: Vec<&str> = c.iter().map(|d| catalog.get(*d).id.as_str()).collect();
-        parts.push(leaf.id.as_str());
-        format!("`{}`", parts.join(" → "))
-    };
-    let first = show(chain(nodes, i));
-    let second = second_chain(nodes, i).map(show);
+    let (via, omitted) = chain(nodes, anchor, i);
+    let first = chain_text(catalog, &via, omitted, nodes[i].ds);
+    let second = second_chain(nodes, anchor, i).map(|(c, o)| chain_text(catalog, &c, o, nodes[i].ds));
     let shown = match second {
         Some(s) if s != first => format!("{first} and {s}"),
         _ => first,

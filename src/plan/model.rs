@@ -280,8 +280,12 @@ pub struct LeafRow {
     #[serde(flatten)]
     pub count: Counted,
     /// Composites passed through, outermost first (a shortest chain when
-    /// there are several); empty when the recipe names the leaf itself.
+    /// there are several); empty when the recipe names the leaf itself. Of a
+    /// chain deeper than 16, the outer 8 and the inner 8.
     pub via: Vec<String>,
+    /// Composites left out between the two ends of `via` (0: none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub via_omitted: u32,
     pub modalities: Vec<String>,
     pub languages: Vec<String>,
     /// How many chains reach this leaf in the stage (more than 1: counted twice?).
@@ -356,4 +360,8 @@ pub struct BatchStats {
     pub p95: u64,
     #[serde(serialize_with = "round4")]
     pub p_none: Option<f64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

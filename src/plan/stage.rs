@@ -230,6 +230,7 @@ impl Planner<'_> {
                         share: share(s),
                     },
                     via: l.via.iter().map(|v| catalog.get(*v).id.to_string()).collect(),
+                    via_omitted: l.via_omitted,
                     modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
                     languages: sorted(&ds.languages),
                     paths: l.paths,
@@ -364,6 +365,7 @@ fn flat_leaves(catalog: &Catalog, entries: &[&Entry], counts: &[Taken]) -> Split
             unique,
             approx,
             via: Vec::new(),
+            via_omitted: 0,
             paths: PathCount::Exact(n),
         })
         .collect();

@@ -458,7 +458,56 @@ fn a_ten_thousand_deep_chain_plans_without_recursion() {
     let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="c10000"}"#)]);
     let p = p.unwrap_or_else(|| panic!("{err}"));
     assert_eq!(leaves(&p), vec![s("a", 7)]);
-    assert_eq!(p.stages[0].leaves[0].via.len(), 10_000);
+    // The chain keeps its 8 outermost and 8 innermost composites.
+    let leaf = &p.stages[0].leaves[0];
+    let via: Vec<&str> = leaf.via.iter().map(String::as_str).collect();
+    assert_eq!(
+        via,
+        [
+            "c10000", "c9999", "c9998", "c9997", "c9996", "c9995", "c9994", "c9993", "c8", "c7", "c6", "c5",
+            "c4", "c3", "c2", "c1"
+        ]
+    );
+    assert_eq!(leaf.via_omitted, 10_000 - 16);
+}
+
+#[test]
+fn a_chain_of_17_keeps_its_ends_and_one_of_16_is_whole() {
+    for (depth, omitted) in [(16, 0), (17, 1)] {
+        let mut cat = ds("a", Some(7));
+        cat += &composite("c1", None, r#"{dataset="a"}"#);
+        for k in 2..=depth {
+            cat += &composite(&format!("c{k}"), None, &format!("{{dataset=\"c{}\"}}", k - 1));
+        }
+        let (p, err) = plan_of(&cat, &[&recipe("", &format!("{{dataset=\"c{depth}\"}}"))]);
+        let p = p.unwrap_or_else(|| panic!("{err}"));
+        let leaf = &p.stages[0].leaves[0];
+        assert_eq!((leaf.via.len(), leaf.via_omitted), (16, omitted), "depth {depth}");
+        assert_eq!(leaf.via[0], format!("c{depth}"));
+        assert_eq!(leaf.via[15], "c1");
+    }
+}
+
+#[test]
+fn every_leaf_of_a_deep_comb_keeps_a_short_chain() {
+    // c(k) holds leaf l(k) and c(k+1): leaf l(k) sits k composites deep, so
+    // whole chains would hold 1 + 2 + ... + n names.
+    let n = 3_000;
+    let mut cat = String::new();
+    for k in 0..n {
+        cat += &ds(&format!("l{k}"), Some(1));
+        let next = if k + 1 < n { format!(r#", {{dataset="c{}"}}"#, k + 1) } else { String::new() };
+        cat += &composite(&format!("c{k}"), None, &format!(r#"{{dataset="l{k}"}}{next}"#));
+    }
+    let (p, err) = plan_of(&cat, &[&recipe("", r#"{dataset="c0"}"#)]);
+    let p = p.unwrap_or_else(|| panic!("{err}"));
+    let leaves = &p.stages[0].leaves;
+    assert_eq!(leaves.len(), n);
+    for l in leaves {
+        let depth: usize = l.dataset[1..].parse::<usize>().unwrap() + 1;
+        assert_eq!(l.via.len() + l.via_omitted as usize, depth, "{}", l.dataset);
+        assert!(l.via.len() <= 16);
+    }
 }
 
 #[test]

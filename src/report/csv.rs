@@ -144,7 +144,7 @@ pub fn rows(plans: &[Plan]) -> Vec<Row<'_>> {
                     "leaf",
                     &l.dataset,
                     &l.name,
-                    l.via.join(";"),
+                    super::via_parts(&l.via, l.via_omitted).join(";"),
                     "",
                     "",
                     &l.count,

@@ -260,7 +260,7 @@ fn stage_text(out: &mut String, s: &StagePlan, lay: Layout, recipe: &str) {
                     approx_count(l.count.seen, l.count.approx),
                     epochs(l.count.epochs),
                     percent(l.count.share),
-                    via(&l.via),
+                    super::via_short(&l.via, l.via_omitted),
                 ];
                 if batch {
                     match &l.batch {
@@ -332,13 +332,6 @@ fn stage_text(out: &mut String, s: &StagePlan, lay: Layout, recipe: &str) {
 }
 
 /// A composite chain, shortened in the middle when long.
-fn via(v: &[String]) -> String {
-    if v.len() <= 4 {
-        return v.join(" → ");
-    }
-    format!("{} → {} → … ({} more) → {}", v[0], v[1], count((v.len() - 3) as u128), v[v.len() - 1])
-}
-
 fn breakdown_lines(b: &Breakdown, licenses: &[LicenseLine]) -> Vec<String> {
     let mut out = vec![
         format!("by modality: {}", shares_line(&b.by_modality)),

@@ -382,17 +382,6 @@ fn dataset_bar(s: &StagePlan, colours: &BTreeMap<&str, &'static str>) -> String 
 }
 
 /// A composite chain; a long one shortened in the middle, as the table does.
-fn via_text(v: &[String]) -> String {
-    esc(&chain(v))
-}
-
-fn chain(v: &[String]) -> String {
-    if v.len() <= 4 {
-        return v.join(" → ");
-    }
-    format!("{} → {} → … ({} more) → {}", v[0], v[1], v.len() - 3, v[v.len() - 1])
-}
-
 fn name_cell(id: &str, name: &str) -> String {
     if name.is_empty() || name == id {
         format!("<b>{}</b>", esc(id))
@@ -438,7 +427,7 @@ fn leaf_table(s: &StagePlan, colours: &BTreeMap<&str, &'static str>) -> String {
             percent(l.count.share),
         ]);
         if comp {
-            row.push(via_text(&l.via));
+            row.push(esc(&crate::report::via_short(&l.via, l.via_omitted)));
         }
         if batch {
             match &l.batch {
@@ -486,7 +475,7 @@ fn tree(s: &StagePlan, colours: &BTreeMap<&str, &'static str>) -> String {
             percent(l.count.share)
         );
         if !l.via.is_empty() {
-            title.push_str(&format!("; via {}", chain(&l.via)));
+            title.push_str(&format!("; via {}", crate::report::via_short(&l.via, l.via_omitted)));
         }
         let colour = colours.get(l.dataset.as_str()).copied().unwrap_or(OTHER).to_string();
         root.insert(
