@@ -162,6 +162,28 @@ pub fn shares_line(m: &std::collections::BTreeMap<String, f64>) -> String {
     v.iter().map(|(k, p)| format!("{k} {}", percent(Some(**p)))).collect::<Vec<_>>().join(", ")
 }
 
+/// A leaf's chain of composites in a line: up to four in full, else the
+/// first two, how many more, and the last (`omitted`: those the plan left
+/// out of a very deep chain, see `LeafRow::via_omitted`).
+pub fn via_short(v: &[String], omitted: u32) -> String {
+    if v.len() <= 4 && omitted == 0 {
+        return v.join(" → ");
+    }
+    let more = (v.len() - 3) as u128 + u128::from(omitted);
+    format!("{} → {} → … ({} more) → {}", v[0], v[1], count(more), v[v.len() - 1])
+}
+
+/// A leaf's chain of composites, and where the plan left some out of a
+/// very deep one, `… N more …` in their place.
+pub fn via_parts(v: &[String], omitted: u32) -> Vec<String> {
+    let mut parts: Vec<String> = v.to_vec();
+    if omitted > 0 {
+        let at = crate::plan::expand::VIA_END.min(parts.len());
+        parts.insert(at, format!("… {} more …", count(u128::from(omitted))));
+    }
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,26 +216,4 @@ mod tests {
         assert_eq!(percent(Some(82783.0 / 665298.0)), "12.44%");
         assert_eq!(percent(None), "-");
     }
-}
-
-/// A leaf's chain of composites in a line: up to four in full, else the
-/// first two, how many more, and the last (`omitted`: those the plan left
-/// out of a very deep chain, see `LeafRow::via_omitted`).
-pub fn via_short(v: &[String], omitted: u32) -> String {
-    if v.len() <= 4 && omitted == 0 {
-        return v.join(" → ");
-    }
-    let more = (v.len() - 3) as u128 + u128::from(omitted);
-    format!("{} → {} → … ({} more) → {}", v[0], v[1], count(more), v[v.len() - 1])
-}
-
-/// A leaf's chain of composites, and where the plan left some out of a
-/// very deep one, `… N more …` in their place.
-pub fn via_parts(v: &[String], omitted: u32) -> Vec<String> {
-    let mut parts: Vec<String> = v.to_vec();
-    if omitted > 0 {
-        let at = crate::plan::expand::VIA_END.min(parts.len());
-        parts.insert(at, format!("… {} more …", count(u128::from(omitted))));
-    }
-    parts
 }
