@@ -18,6 +18,7 @@ pub mod builtin;
 pub mod catalog;
 pub mod cli;
 pub mod diag;
+pub mod export;
 pub mod id;
 pub mod load;
 pub mod num;

@@ -167,6 +167,7 @@ impl Planner<'_> {
                     modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
                     languages: sorted(&ds.languages),
                     from: m.from.clone(),
+                    written: m.entry.amount.clone(),
                 }
             })
             .collect();
@@ -199,6 +200,7 @@ impl Planner<'_> {
                     languages: sorted(&ds.languages),
                     paths: l.paths,
                     batch: None,
+                    per_pass: l.taken,
                 }
             })
             .collect();
