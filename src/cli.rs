@@ -779,15 +779,9 @@ impl Session<'_> {
         &self,
         plan: &crate::plan::Plan,
         ix: usize,
+        paths: Option<&crate::export::paths::Paths>,
     ) -> Result<crate::export::model::StageItems, Outcome> {
-        let catalog = &self.inputs.catalog;
-        let size = |id: &str| {
-            catalog.lookup(id).map_or((None, false), |ix| {
-                let s = self.planner.size_of(ix);
-                (s.size, s.approx)
-            })
-        };
-        crate::export::items(&plan.recipe.id, &plan.stages[ix], size).map_err(|d| self.invalid(d, 0))
+        crate::export::items_for(&self.planner, plan, ix, paths).map_err(|d| self.invalid(d, 0))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -812,7 +806,6 @@ impl Session<'_> {
             ));
         };
         let (plan, ix, mut stderr) = self.one_stage(&args[0], stage)?;
-        let items = self.stage_items(&plan, ix)?;
         let text = read_limited(paths_file, self.inputs_limit())?;
         let paths = crate::export::paths::Paths::parse(&paths_file.display().to_string(), text).map_err(
             |(sources, d)| {
@@ -826,6 +819,7 @@ impl Session<'_> {
                 Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
             },
         )?;
+        let items = self.stage_items(&plan, ix, Some(&paths))?;
         let exported = crate::export::export(to, &items, &paths).map_err(|d| {
             let all: Diagnostics = d.into_iter().collect();
             let n = all.error_count();
@@ -862,7 +856,7 @@ impl Session<'_> {
         out: &Path,
     ) -> Result<Outcome, Outcome> {
         let (plan, ix, mut stderr) = self.one_stage(recipe, stage)?;
-        let items = self.stage_items(&plan, ix)?;
+        let items = self.stage_items(&plan, ix, None)?;
         let written = crate::export::write_schedule(&items, steps, out).map_err(|e| match e {
             crate::export::ScheduleError::Io(e) => Outcome::io(&e),
             crate::export::ScheduleError::Invalid(d) => self.invalid(vec![*d], 0),

@@ -224,12 +224,13 @@ fn size_of(
     if let Some(n) = candidates.iter().chain([&id]).find_map(|c| sizes.get(*c)) {
         return (Some(*n), Some("the sizes file"));
     }
-    if let Some(n) = count_in_name(stem) {
-        return (Some(n), Some("the file name"));
-    }
-    match catalog_size(matched, catalog) {
-        Some(n) => (Some(n), Some("the catalog")),
-        None => (None, None),
+    // a file named by its catalog id: the digits are the id's, not a count
+    let named_by_id = matched.is_some_and(|ix| catalog.lookup(stem) == Some(ix) && catalog.get(ix).id.as_str() == stem);
+    match (count_in_name(stem), catalog_size(matched, catalog)) {
+        (Some(n), _) if !named_by_id => (Some(n), Some("the file name")),
+        (_, Some(n)) => (Some(n), Some("the catalog")),
+        (Some(n), None) => (Some(n), Some("the file name")),
+        (None, None) => (None, None),
     }
 }
 

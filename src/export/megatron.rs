@@ -24,7 +24,7 @@ pub fn file_weights(counts: &[u128]) -> Vec<f64> {
     counts.iter().map(|&n| n as f64).collect()
 }
 
-pub fn export(stage: &StageItems, paths: &Paths) -> Result<Exported, Vec<Diagnostic>> {
+pub fn export(stage: &StageItems, paths: &Paths, simulate_limit: u128) -> Result<Exported, Vec<Diagnostic>> {
     let unknown: Vec<&Item> = stage.items.iter().filter(|i| i.seen.is_none()).collect();
     if !unknown.is_empty() {
         return Err(vec![super::unknown_counts(&unknown, "megatron", "weights are sample counts")]);
@@ -72,7 +72,7 @@ pub fn export(stage: &StageItems, paths: &Paths) -> Result<Exported, Vec<Diagnos
         )]);
     };
     let blend = Blend::new(&file_weights(&counts), n64);
-    let simulate = n * stage.items.len() as u128 <= SIMULATE_LIMIT;
+    let simulate = n * stage.items.len() as u128 <= simulate_limit;
     let drawn = simulate.then(|| schedule::counts(&blend.index_weights, n64));
     let mut rows = Vec::new();
     for (i, item) in stage.items.iter().enumerate() {

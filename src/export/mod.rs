@@ -38,7 +38,7 @@ use num_traits::Zero;
 use paths::Paths;
 
 /// The trainer formats of `export --to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Target {
     /// LLaVA-NeXT / LLaVA-OneVision data YAML.
     #[value(name = "llava-next")]
@@ -86,6 +86,17 @@ impl Target {
 
 /// Writes `stage` in the `target` format.
 pub fn export(target: Target, stage: &StageItems, paths: &Paths) -> Result<Exported, Vec<Diagnostic>> {
+    export_with(target, stage, paths, megatron::SIMULATE_LIMIT)
+}
+
+/// [`export`], running Megatron's greedy index only up to `simulate`
+/// sample × dataset steps (above that the report gives N · w).
+pub fn export_with(
+    target: Target,
+    stage: &StageItems,
+    paths: &Paths,
+    simulate: u128,
+) -> Result<Exported, Vec<Diagnostic>> {
     if stage.items.is_empty() {
         return Err(vec![Diagnostic::error(
             codes::EXPORT_UNKNOWN_COUNT,
@@ -98,7 +109,7 @@ pub fn export(target: Target, stage: &StageItems, paths: &Paths) -> Result<Expor
     match target {
         Target::LlavaNext => llava::export(stage, paths),
         Target::Internvl => internvl::export(stage, paths),
-        Target::Megatron => megatron::export(stage, paths),
+        Target::Megatron => megatron::export(stage, paths, simulate),
         Target::Energon => energon::export(stage, paths),
         Target::LlamaFactory => llama_factory::export(stage, paths),
         Target::HfInterleave => hf::export(stage, paths),
@@ -126,7 +137,24 @@ pub fn items(
             }
             Some(n) => Want::Count(n),
             None => match ratio_of(stage, leaf) {
-                Some(q) => Want::Ratio(q),
+                // a length from PATHS.toml makes the count known: the plan's rounding
+                Some(q) => match size {
+                    Some(s) => {
+                        let n = crate::num::round_half_even(&(q * BigRational::from_integer(BigInt::from(s))));
+                        match num_traits::ToPrimitive::to_u64(&n) {
+                            Some(0) => {
+                                dropped.push(leaf.dataset.clone());
+                                continue;
+                            }
+                            Some(n) => Want::Count(n),
+                            None => {
+                                unknown.push(leaf.dataset.clone());
+                                continue;
+                            }
+                        }
+                    }
+                    None => Want::Ratio(q),
+                },
                 None => {
                     unknown.push(leaf.dataset.clone());
                     continue;
@@ -147,10 +175,11 @@ pub fn items(
         let mut d = Diagnostic::error(
             codes::EXPORT_UNKNOWN_COUNT,
             format!(
-                "{} of stage `{}` {} no count a trainer file can express",
+                "{} {} of stage `{}` {} no count a trainer file can express",
                 crate::report::count(unknown.len() as u128),
+                if unknown.len() == 1 { "dataset" } else { "datasets" },
                 stage.id,
-                if unknown.len() == 1 { "dataset has" } else { "datasets have" }
+                if unknown.len() == 1 { "has" } else { "have" }
             ),
         )
         .help("give the sizes in the catalog, or take these datasets with `samples = N` in the recipe");
@@ -184,6 +213,27 @@ pub fn items(
         items,
         dropped,
     })
+}
+
+/// [`items`] of stage `ix` of a plan, with sizes from `paths` (`length`)
+/// or else the catalog.
+pub fn items_for(
+    planner: &crate::plan::Planner,
+    plan: &crate::plan::Plan,
+    ix: usize,
+    paths: Option<&Paths>,
+) -> Result<StageItems, Vec<Diagnostic>> {
+    let catalog = &planner.inputs.catalog;
+    let size = |id: &str| {
+        if let Some(n) = paths.and_then(|p| p.length(id)) {
+            return (Some(n), false);
+        }
+        catalog.lookup(id).map_or((None, false), |ix| {
+            let s = planner.size_of(ix);
+            (s.size, s.approx)
+        })
+    };
+    items(&plan.recipe.id, &plan.stages[ix], size)
 }
 
 /// The amount of a leaf of unknown size, as a multiple of that size, when
@@ -270,9 +320,9 @@ pub(crate) fn unknown_counts(items: &[&Item], format: &str, why: &str) -> Diagno
     let mut d = Diagnostic::error(
         codes::EXPORT_UNKNOWN_COUNT,
         format!(
-            "{} of the stage {} unknown: `--to {format}` cannot write {} ({why})",
+            "the counts of {} {} of the stage are unknown: `--to {format}` cannot write {} ({why})",
             crate::report::count(items.len() as u128),
-            if items.len() == 1 { "dataset's count is" } else { "datasets' counts are" },
+            if items.len() == 1 { "dataset" } else { "datasets" },
             if items.len() == 1 { "it" } else { "them" },
         ),
     )

@@ -13,6 +13,7 @@
 //! hf = "HuggingFaceM4/VQAv2"                 # hf-interleave and LLaMA-Factory hub id
 //! data_augment = false                       # InternVL
 //! max_dynamic_patch = 6                      # InternVL
+//! length = 443757                            # records in your file, when the catalog's size differs or is unknown
 //! llama_factory = { formatting = "sharegpt" }  # keys merged into the dataset_info.json entry
 //! ```
 //!
@@ -44,6 +45,7 @@ struct RawEntry {
     hf: Option<Spanned<String>>,
     data_augment: Option<bool>,
     max_dynamic_patch: Option<Spanned<i64>>,
+    length: Option<Spanned<i64>>,
     llama_factory: Option<toml::Table>,
 }
 
@@ -95,6 +97,12 @@ impl Paths {
         let paths = Paths { sources, file, default: raw.default.unwrap_or_default(), datasets: raw.dataset };
         let mut problems = Diagnostics::default();
         for (id, e) in &paths.datasets {
+            if let Some(m) = e.get_ref().length.as_ref().filter(|m| *m.get_ref() < 1) {
+                problems.push(
+                    Diagnostic::error(codes::INVALID_VALUE, format!("`length` of `{id}` must be at least 1"))
+                        .at(Some(Loc::new(file, m.span()))),
+                );
+            }
             if let Some(m) = &e.get_ref().max_dynamic_patch {
                 if *m.get_ref() < 1 {
                     problems.push(
@@ -138,6 +146,12 @@ impl Paths {
             .map(|v| Place { value: v.get_ref().replace("{id}", id), loc: Loc::new(self.file, v.span()) })
     }
 
+    /// The records in the user's file, when PATHS.toml gives them: the
+    /// length the trainer will see, in place of the catalog's size.
+    pub fn length(&self, id: &str) -> Option<u64> {
+        self.entry(id).and_then(|e| e.length.as_ref()).and_then(|l| u64::try_from(*l.get_ref()).ok())
+    }
+
     pub fn data_augment(&self, id: &str) -> bool {
         self.entry(id).and_then(|e| e.data_augment).or(self.default.data_augment).unwrap_or(false)
     }
@@ -172,9 +186,10 @@ impl Paths {
         let mut d = Diagnostic::error(
             codes::UNMAPPED_DATASET,
             format!(
-                "{} of the stage {} no {wanted} in `{}` (needed by `--to {format}`)",
+                "{} {} of the stage {} no {wanted} in `{}` (needed by `--to {format}`)",
                 crate::report::count(missing.len() as u128),
-                if missing.len() == 1 { "dataset has" } else { "datasets have" },
+                if missing.len() == 1 { "dataset" } else { "datasets" },
+                if missing.len() == 1 { "has" } else { "have" },
                 self.sources.name(self.file),
             ),
         );
