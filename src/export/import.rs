@@ -50,6 +50,8 @@ struct Group {
     keys: Vec<String>,
     takes: Vec<(Take, String)>,
     loc: Loc,
+    /// InternVL's informational `length`, a size hint.
+    length: Option<u64>,
 }
 
 /// What an import gives: the recipe, draft catalog entries, remarks.
@@ -158,7 +160,10 @@ pub fn import(
                 id
             }
         };
-        let (size, size_from) = size_of(&candidates, &id, &file_stem, sizes, catalog, matched);
+        let (mut size, mut size_from) = size_of(&candidates, &id, &file_stem, sizes, catalog, matched);
+        if let Some(l) = g.length.filter(|_| !matches!(size_from, Some("the sizes file" | "the file name"))) {
+            (size, size_from) = (Some(l), Some("its `length`"));
+        }
         let written: Vec<&str> = g.takes.iter().map(|(_, w)| w.as_str()).collect();
         let note = format!(
             "{file_name}, {}{}",
@@ -249,14 +254,13 @@ pub fn count_in_name(stem: &str) -> Option<u64> {
 fn amount(takes: &[(Take, String)], size: Option<u64>, catalog: Option<u64>) -> String {
     match size {
         Some(len) => {
+            // whole or epochs only where the catalog's size is this length:
+            // otherwise the plan would count another size
             let n: u128 = takes.iter().map(|(t, _)| loaded(t, len)).sum();
-            let own = catalog.unwrap_or(len);
-            if u128::from(own) == n {
-                String::new()
-            } else if n > 0 && n % u128::from(own) == 0 && own == len {
-                format!(", epochs = {}", n / u128::from(own))
-            } else {
-                format!(", samples = {n}")
+            match catalog.filter(|&c| c == len).map(u128::from) {
+                Some(c) if c == n => String::new(),
+                Some(c) if n > 0 && n % c == 0 => format!(", epochs = {}", n / c),
+                _ => format!(", samples = {n}"),
             }
         }
         None => {
@@ -495,7 +499,7 @@ fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec
         };
         match groups.iter_mut().find(|g| g.path == path) {
             Some(g) => g.takes.push((take, strategy)),
-            None => groups.push(Group { path, keys: vec![], takes: vec![(take, strategy)], loc }),
+            None => groups.push(Group { path, keys: vec![], takes: vec![(take, strategy)], loc, length: None }),
         }
     }
     groups
@@ -674,6 +678,7 @@ fn internvl_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> 
                 keys: vec![key_name],
                 takes: vec![(take, written)],
                 loc,
+                length: v.get("length").and_then(serde_json::Value::as_u64).filter(|&l| l > 0),
             }),
         }
     }
@@ -722,5 +727,7 @@ mod tests {
             ", samples = 2500"
         );
         assert_eq!(amount(&[t(Take::All), t(Take::All)], Some(1000), Some(1000)), ", epochs = 2");
+        // a size the catalog does not have: the count, so the plan knows it
+        assert_eq!(amount(&[t(Take::All)], Some(1000), None), ", samples = 1000");
     }
 }

@@ -161,14 +161,14 @@ pub fn items(
                 }
             },
         };
-        items.push(Item {
-            id: leaf.dataset.clone(),
-            name: leaf.name.clone(),
-            size,
-            size_approx,
-            want,
-            seen: leaf.count.seen,
-        });
+        let seen = match (&want, leaf.count.seen) {
+            (_, Some(s)) => Some(s),
+            // a count known from PATHS.toml's length: the stage's passes over it
+            (Want::Count(n), None) if stage.passes.fract() == 0.0 => Some(u128::from(*n) * stage.passes as u128),
+            (Want::Count(n), None) => Some((*n as f64 * stage.passes).round() as u128),
+            _ => None,
+        };
+        items.push(Item { id: leaf.dataset.clone(), name: leaf.name.clone(), size, size_approx, want, seen });
     }
     let mut errors = Vec::new();
     if !unknown.is_empty() {
