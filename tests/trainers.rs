@@ -90,14 +90,23 @@ fn cases() -> Vec<Case> {
 }
 
 fn id_of(path: &str, prefix: &str, suffix: &str) -> String {
-    path.strip_prefix(prefix).and_then(|p| p.strip_suffix(suffix)).unwrap_or_else(|| panic!("path {path}")).to_string()
+    path.strip_prefix(prefix)
+        .and_then(|p| p.strip_suffix(suffix))
+        .unwrap_or_else(|| panic!("path {path}"))
+        .to_string()
 }
 
 fn yaml(text: &str) -> Yaml {
     YamlLoader::load_from_str(text).expect("valid YAML").remove(0)
 }
 
-fn check_all(c: &Case, got: &BTreeMap<String, u128>, want: impl Fn(&Leaf) -> u128, tolerance: u128, what: &str) {
+fn check_all(
+    c: &Case,
+    got: &BTreeMap<String, u128>,
+    want: impl Fn(&Leaf) -> u128,
+    tolerance: u128,
+    what: &str,
+) {
     for (id, leaf) in &c.leaves {
         let g = got.get(id).copied().unwrap_or(0);
         let w = want(leaf);
@@ -196,7 +205,8 @@ fn megatron(c: &Case) {
         .and_then(|s| s.split_whitespace().next())
         .and_then(|s| s.parse().ok())
         .expect("--train-samples N");
-    let weights: Vec<f64> = tokens.iter().step_by(2).map(|w| w.parse::<f64>().expect("float(weight)")).collect();
+    let weights: Vec<f64> =
+        tokens.iter().step_by(2).map(|w| w.parse::<f64>().expect("float(weight)")).collect();
     assert!(weights.iter().all(|&w| w > 0.0), "{}: BlendedDataset refuses zero weights", c.name);
     let ids: Vec<String> = tokens.iter().skip(1).step_by(2).map(|p| id_of(p, "/mg/", "")).collect();
     // normalize() in the builder, again in BlendedDataset
@@ -317,7 +327,8 @@ fn hf(c: &Case) {
     let doc: Value = serde_json::from_str(&c.files[&Target::HfInterleave]["interleave.json"]).expect("JSON");
     let s = doc["stopping_strategy"].as_str().unwrap();
     assert!(["first_exhausted", "all_exhausted", "all_exhausted_without_replacement"].contains(&s));
-    let probs: Vec<f64> = doc["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).collect();
+    let probs: Vec<f64> =
+        doc["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).collect();
     let ds = doc["datasets"].as_array().unwrap();
     assert_eq!(probs.len(), ds.len());
     assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1.5e-8);
@@ -325,7 +336,8 @@ fn hf(c: &Case) {
     for d in ds {
         let id = id_of(d["path"].as_str().unwrap(), "hub/", "");
         let len = c.leaves[&id].len;
-        let n = d["repeats"].as_u64().unwrap() as u128 * len as u128 + d["head"].as_u64().unwrap().min(len) as u128;
+        let n = d["repeats"].as_u64().unwrap() as u128 * len as u128
+            + d["head"].as_u64().unwrap().min(len) as u128;
         got.insert(id, n);
     }
     check_all(c, &got, |l| l.per_pass.into(), 0, "hf-interleave");

@@ -154,7 +154,10 @@ pub fn export(stage: &StageItems, paths: &Paths) -> Result<Exported, Vec<Diagnos
     let mut notes = vec![
         "blend_epochized.yaml gives the planned counts per epoch of the blend; blend.yaml draws by weight (expected counts only)".to_string(),
     ];
-    notes.extend(super::epochs_note(stage, "epochs of the blend (training iterations)"));
+    notes.push(match super::epochs_arg(stage) {
+        Some(e) => format!("train for {e} epochs of blend_epochized.yaml (Energon counts training in iterations: epochs × the samples above ÷ the global batch)"),
+        None => "the source states no epochs: train for one epoch of blend_epochized.yaml (iterations = the samples above ÷ the global batch)".into(),
+    });
     Ok(Exported {
         files: vec![
             OutFile { name: "blend_epochized.yaml".into(), text: epochized },

@@ -66,21 +66,18 @@ pub struct Imported {
 
 /// Sizes from a CSV with a `dataset` (or `name`, `file`) column and a
 /// `samples` column; names as the config writes them or catalog ids.
-pub fn read_sizes(file: FileId, sources: &Sources) -> Result<BTreeMap<String, u64>, Diagnostic> {
+pub fn read_sizes(file: FileId, sources: &Sources) -> Result<BTreeMap<String, u64>, Box<Diagnostic>> {
     let text = sources.text(file);
     let mut r = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(text.as_bytes());
-    let bad = |m: String| Diagnostic::error(codes::WRONG_TYPE, m).at(Some(Loc::new(file, 0..0)));
+    let bad = |m: String| Box::new(Diagnostic::error(codes::WRONG_TYPE, m).at(Some(Loc::new(file, 0..0))));
     let headers = r.headers().map_err(|e| bad(format!("cannot read the sizes file: {e}")))?.clone();
     let col = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
     let (Some(name_col), Some(size_col)) = (col(&["dataset", "name", "file"]), col(&["samples", "size"]))
     else {
-        return Err(Diagnostic::error(
-            codes::MISSING_KEY,
-            "the sizes file needs a `dataset` and a `samples` column",
-        )
-        .at(Some(Loc::new(file, 0..text.lines().next().map_or(0, str::len))))
-        .help(
-            "write a header line `dataset,samples`, then one line per file: `llava_wild_4v_39k.json,39184`",
+        return Err(Box::new(
+            Diagnostic::error(codes::MISSING_KEY, "the sizes file needs a `dataset` and a `samples` column")
+                .at(Some(Loc::new(file, 0..text.lines().next().map_or(0, str::len))))
+                .help("write a header line `dataset,samples`, then one line per file: `my_data.json,12000`"),
         ));
     };
     let mut out = BTreeMap::new();
@@ -95,14 +92,16 @@ pub fn read_sizes(file: FileId, sources: &Sources) -> Result<BTreeMap<String, u6
                 out.insert(name, n);
             }
             _ => {
-                return Err(Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    format!(
-                        "`{}` is not a sample count (a whole number from 1)",
-                        rec.get(size_col).unwrap_or("")
-                    ),
-                )
-                .at(Some(Loc::new(file, start..end))))
+                return Err(Box::new(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        format!(
+                            "`{}` is not a sample count (a whole number from 1)",
+                            rec.get(size_col).unwrap_or("")
+                        ),
+                    )
+                    .at(Some(Loc::new(file, start..end))),
+                ))
             }
         }
     }
@@ -230,7 +229,8 @@ fn size_of(
         return (Some(*n), Some("the sizes file"));
     }
     // a file named by its catalog id: the digits are the id's, not a count
-    let named_by_id = matched.is_some_and(|ix| catalog.lookup(stem) == Some(ix) && catalog.get(ix).id.as_str() == stem);
+    let named_by_id =
+        matched.is_some_and(|ix| catalog.lookup(stem) == Some(ix) && catalog.get(ix).id.as_str() == stem);
     match (count_in_name(stem), catalog_size(matched, catalog)) {
         (Some(n), _) if !named_by_id => (Some(n), Some("the file name")),
         (_, Some(n)) => (Some(n), Some("the catalog")),
@@ -246,8 +246,7 @@ pub fn count_in_name(stem: &str) -> Option<u64> {
     stem.split(['_', '-', '.', ' '])
         .filter(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
         .filter_map(|part| part.parse::<u64>().ok())
-        .filter(|&n| n > 0)
-        .last()
+        .rfind(|&n| n > 0)
 }
 
 /// The mix entry's amount (`, samples = 2000`), by the loader's rules.
@@ -499,7 +498,9 @@ fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec
         };
         match groups.iter_mut().find(|g| g.path == path) {
             Some(g) => g.takes.push((take, strategy)),
-            None => groups.push(Group { path, keys: vec![], takes: vec![(take, strategy)], loc, length: None }),
+            None => {
+                groups.push(Group { path, keys: vec![], takes: vec![(take, strategy)], loc, length: None })
+            }
         }
     }
     groups
@@ -627,7 +628,7 @@ fn internvl_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> 
             Some(serde_json::Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
                 (Some(k), _) if k >= 1 => Take::Times(k),
                 (_, Some(r)) if r > 0.0 && r < 1.0 => Take::Part(r),
-                (_, Some(r)) if r == 1.0 => Take::All,
+                (_, Some(1.0)) => Take::All,
                 (_, Some(r)) => {
                     diags.push(
                         Diagnostic::error(

@@ -73,10 +73,12 @@ pub fn strategies(item: &Item) -> Result<Vec<Strategy>, String> {
                 let pct = &rest * BigRational::from_integer(BigInt::from(100));
                 match pct.is_integer().then(|| pct.to_integer().to_u32()).flatten() {
                     Some(p) => v.push(Strategy::FirstPercent(p)),
-                    None => return Err(format!(
+                    None => {
+                        return Err(format!(
                         "{} of a file of unknown size is not a whole percent, and `first:K` needs the size",
                         decimal_text(q).unwrap_or_else(|| q.to_string())
-                    )),
+                    ))
+                    }
                 }
             }
             Ok(v)

@@ -140,7 +140,8 @@ pub fn items(
                 // a length from PATHS.toml makes the count known: the plan's rounding
                 Some(q) => match size {
                     Some(s) => {
-                        let n = crate::num::round_half_even(&(q * BigRational::from_integer(BigInt::from(s))));
+                        let n =
+                            crate::num::round_half_even(&(q * BigRational::from_integer(BigInt::from(s))));
                         match num_traits::ToPrimitive::to_u64(&n) {
                             Some(0) => {
                                 dropped.push(leaf.dataset.clone());
@@ -164,7 +165,9 @@ pub fn items(
         let seen = match (&want, leaf.count.seen) {
             (_, Some(s)) => Some(s),
             // a count known from PATHS.toml's length: the stage's passes over it
-            (Want::Count(n), None) if stage.passes.fract() == 0.0 => Some(u128::from(*n) * stage.passes as u128),
+            (Want::Count(n), None) if stage.passes.fract() == 0.0 => {
+                Some(u128::from(*n) * stage.passes as u128)
+            }
             (Want::Count(n), None) => Some((*n as f64 * stage.passes).round() as u128),
             _ => None,
         };

@@ -239,7 +239,14 @@ fn run_registers<const K: usize, const WRITE: bool>(
 /// Any number of datasets: errors into a buffer, their maximum over four
 /// lanes, then the first dataset with that error.
 #[inline(never)]
-fn run_two_pass<const WRITE: bool>(w: &[f64], cur: &mut [f64], start: u64, d: &mut [i16], s: &mut [i64], n: usize) {
+fn run_two_pass<const WRITE: bool>(
+    w: &[f64],
+    cur: &mut [f64],
+    start: u64,
+    d: &mut [i16],
+    s: &mut [i64],
+    n: usize,
+) {
     let cur = &mut cur[..w.len()];
     let mut e = vec![0.0f64; w.len()];
     let mut x = x_of(start);

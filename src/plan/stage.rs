@@ -167,7 +167,7 @@ impl Planner<'_> {
                     modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
                     languages: sorted(&ds.languages),
                     from: m.from.clone(),
-                    written: m.entry.amount.clone(),
+                    written: m.entry.amount,
                 }
             })
             .collect();
