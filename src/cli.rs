@@ -124,7 +124,7 @@ pub enum Command {
         #[arg(long, conflicts_with = "names")]
         all: bool,
         /// The file to write (`-` for standard output); a directory for multi-file formats.
-        #[arg(long, value_name = "FILE|DIR")]
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Write one stage as a trainer's data config.
         #[arg(long, value_enum, value_name = "FORMAT")]

@@ -152,7 +152,7 @@ impl Serialize for TrainedJson {
 impl Row {
     pub fn new(item: &Item, planned: Option<u128>, trained: Trained, expression: String) -> Row {
         let difference = match (trained, planned) {
-            (Trained::Exact(t), Some(p)) => Some(t as f64 - p as f64),
+            (Trained::Exact(t), Some(p)) => Some((t as i128).wrapping_sub(p as i128) as f64),
             (Trained::Expected(t), Some(p)) => Some(crate::plan::round_to(t - p as f64, 3)),
             _ => None,
         };

@@ -439,6 +439,33 @@ mod tests {
         assert_eq!(counts(&w, 1000), [500, 300, 100, 100]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any blend: the reference loop's bits, counts near their share at
+        /// every prefix (the reference notes saw at most 1.24 in random
+        /// trials), and a shorter run is a prefix of a longer one.
+        #[test]
+        fn any_blend_matches_the_reference_and_stays_near_its_shares(
+            counts in proptest::collection::vec(1u32..1000, 1..24),
+            n in 1usize..3000,
+        ) {
+            let w = normalize(&normalize(&counts.iter().map(|&c| f64::from(c)).collect::<Vec<_>>()));
+            let (d, s) = run(&w, n);
+            proptest::prop_assert_eq!((&d, &s), (&reference(&w, n).0, &reference(&w, n).1));
+            let mut c = vec![0f64; w.len()];
+            for (k, &i) in d.iter().enumerate() {
+                proptest::prop_assert_eq!(s[k] as f64, c[i as usize]);
+                c[i as usize] += 1.0;
+                for (cj, wj) in c.iter().zip(&w) {
+                    proptest::prop_assert!((cj - wj * (k + 1) as f64).abs() < 1.5);
+                }
+            }
+            let (d2, _) = run(&w, n / 2);
+            proptest::prop_assert_eq!(&d[..n / 2], &d2[..]);
+        }
+    }
+
     #[test]
     fn the_npy_header_is_aligned_and_parsable() {
         let h = npy_header("<i2", 10);
