@@ -1201,7 +1201,7 @@ fn import_config(
                 }
                 stderr.push_str(&format!(
                     "wrote {} draft catalog {} to {} (review them; they are read with the recipe)\n",
-                    imported.draft_count,
+                    report::count(imported.draft_count as u128),
                     if imported.draft_count == 1 { "entry" } else { "entries" },
                     drafts.display()
                 ));

@@ -169,7 +169,12 @@ pub fn import(
             written.join(" + "),
             size_from.map_or(String::new(), |f| format!("; size from {f}"))
         );
-        let amount = amount(&g.takes, size, catalog_size(matched, catalog));
+        // a draft gets the size read here, so the entry may take it whole
+        let known = match matched {
+            Some(_) => catalog_size(matched, catalog),
+            None => size.filter(|_| size_from.is_some_and(|f| f != "the catalog")),
+        };
+        let amount = amount(&g.takes, size, known);
         let _ = writeln!(mix, "  {{ dataset = {}{amount}, note = {} }},", quoted(&id), quoted(&note));
         out.entries += 1;
         if matched.is_none() {
@@ -184,14 +189,26 @@ pub fn import(
                 sources,
                 &g.loc,
             );
-            out.diags.push(
-                Diagnostic::note(
-                    codes::IMPORT_DRAFT,
-                    format!("`{file_name}` matches no catalog dataset: drafted as `{id}`"),
-                )
-                .at(Some(g.loc.clone())),
-            );
+            // the first few point at their lines; the rest are counted
+            if out.draft_count <= 10 {
+                out.diags.push(
+                    Diagnostic::note(
+                        codes::IMPORT_DRAFT,
+                        format!("`{file_name}` matches no catalog dataset: drafted as `{id}`"),
+                    )
+                    .at(Some(g.loc.clone())),
+                );
+            }
         }
+    }
+    if out.draft_count > 10 {
+        out.diags.push(Diagnostic::note(
+            codes::IMPORT_DRAFT,
+            format!(
+                "and {} more files match no catalog dataset: drafted too",
+                crate::report::count((out.draft_count - 10) as u128)
+            ),
+        ));
     }
     let kind = stage_kind.as_str();
     let mut recipe = String::new();
@@ -407,9 +424,29 @@ impl yaml_rust2::parser::MarkedEventReceiver for Builder {
     }
 }
 
-/// Byte offset of a character offset.
-fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+/// Byte offsets of character offsets (the parser's markers count
+/// characters), with a checkpoint every 1,024 characters so that many
+/// look-ups in a large file stay linear.
+struct CharIndex<'t> {
+    text: &'t str,
+    ascii: bool,
+    marks: Vec<usize>,
+}
+
+impl<'t> CharIndex<'t> {
+    fn new(text: &'t str) -> CharIndex<'t> {
+        let ascii = text.is_ascii();
+        let marks = if ascii { vec![] } else { text.char_indices().step_by(1024).map(|(b, _)| b).collect() };
+        CharIndex { text, ascii, marks }
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        if self.ascii {
+            return chars.min(self.text.len());
+        }
+        let Some(&from) = self.marks.get(chars / 1024) else { return self.text.len() };
+        self.text[from..].char_indices().nth(chars % 1024).map_or(self.text.len(), |(b, _)| from + b)
+    }
 }
 
 fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec<Group> {
@@ -417,15 +454,16 @@ fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec
     let mut b = Builder::default();
     let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut b, false) {
-        let at = byte_at(text, e.marker().index());
+        let at = CharIndex::new(text).byte_at(e.marker().index());
         diags.push(
             Diagnostic::error(codes::SYNTAX, format!("invalid YAML: {}", e.info()))
                 .at(Some(Loc::new(file, at..at))),
         );
         return vec![];
     }
+    let chars = CharIndex::new(text);
     let loc_of = |n: &Node| {
-        let s = byte_at(text, n.at());
+        let s = chars.byte_at(n.at());
         let e = text[s..].find('\n').map_or(text.len(), |i| s + i);
         Loc::new(file, s..e)
     };
@@ -448,6 +486,7 @@ fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec
         return vec![];
     };
     let mut groups: Vec<Group> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in list {
         let loc = loc_of(item);
         let path = match item.get("json_path") {
@@ -496,9 +535,10 @@ fn llava_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> Vec
                 continue;
             }
         };
-        match groups.iter_mut().find(|g| g.path == path) {
+        match index.get(&path).map(|&i| &mut groups[i]) {
             Some(g) => g.takes.push((take, strategy)),
             None => {
+                index.insert(path.clone(), groups.len());
                 groups.push(Group { path, keys: vec![], takes: vec![(take, strategy)], loc, length: None })
             }
         }
@@ -596,12 +636,19 @@ fn internvl_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> 
             return vec![];
         }
     };
+    // keys come in file order: search on from the last one found
+    let from = std::cell::Cell::new(0usize);
     let key_loc = |key: &str| {
         let needle = serde_json::Value::String(key.to_string()).to_string();
-        let s = text.rfind(&needle).unwrap_or(0);
+        let s = match text[from.get()..].find(&needle) {
+            Some(i) => from.get() + i,
+            None => text.find(&needle).unwrap_or(0),
+        };
+        from.set(s);
         Loc::new(file, s..s + needle.len().min(text.len() - s))
     };
     let mut groups: Vec<Group> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (key, v) in objects {
         let loc = key_loc(&key);
         let field = |name: &str| v.get(name);
@@ -667,19 +714,22 @@ fn internvl_groups(file: FileId, sources: &Sources, diags: &mut Diagnostics) -> 
         // `length` is informational in the trainer; as a size hint it is
         // what the exporter wrote, so it stands in for a sizes-file line
         let key_name = key.split('#').next().unwrap_or(&key).to_string();
-        match groups.iter_mut().find(|g| g.path == *ann) {
+        match index.get(ann.as_str()).map(|&i| &mut groups[i]) {
             Some(g) => {
                 g.takes.push((take, written));
                 if !g.keys.contains(&key_name) {
                     g.keys.push(key_name);
                 }
             }
-            None => groups.push(Group {
-                path: ann.clone(),
-                keys: vec![key_name],
-                takes: vec![(take, written)],
-                loc,
-                length: v.get("length").and_then(serde_json::Value::as_u64).filter(|&l| l > 0),
+            None => groups.push({
+                index.insert(ann.clone(), groups.len());
+                Group {
+                    path: ann.clone(),
+                    keys: vec![key_name],
+                    takes: vec![(take, written)],
+                    loc,
+                    length: v.get("length").and_then(serde_json::Value::as_u64).filter(|&l| l > 0),
+                }
             }),
         }
     }
