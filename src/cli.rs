@@ -827,7 +827,8 @@ impl Session<'_> {
             stderr.push_str(&format!("error: {} found; nothing was written\n", plural(n, "error")));
             Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
         })?;
-        let (stdout, wrote) = write_export(to, &exported.files, out).map_err(|e| Outcome::io(&e))?;
+        let (stdout, wrote) =
+            crate::export::write_files(to, &exported.files, out).map_err(|e| Outcome::io(&e))?;
         stderr.push_str(&crate::export::summary(&items, to, &exported, &wrote));
         if let Some(r) = report_to {
             let json = crate::export::report_json(&items, to, &exported);
@@ -1099,51 +1100,6 @@ fn read_limited(path: &Path, limit: u64) -> Result<String, Outcome> {
         }),
         Err(source) => Err(Outcome::io(&IoError::new("read", path, source))),
     }
-}
-
-/// Writes an export's files: one file to FILE (or into DIR, or `-`);
-/// several into DIR (created if missing), or all to standard output with a
-/// header line each. Returns standard output and the paths written.
-fn write_export(
-    to: crate::export::Target,
-    files: &[crate::export::model::OutFile],
-    out: &Path,
-) -> Result<(Vec<u8>, Vec<PathBuf>), crate::output::WriteError> {
-    let werr = |op: &'static str, p: &Path, e: &dyn std::fmt::Display| crate::output::WriteError {
-        op,
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
-    if out.as_os_str() == "-" {
-        if files.len() == 1 {
-            return Ok((files[0].text.clone().into_bytes(), vec![]));
-        }
-        let mut text = String::new();
-        for f in files {
-            text.push_str(&format!("==> {} <==\n{}\n", f.name, f.text));
-        }
-        return Ok((text.into_bytes(), vec![]));
-    }
-    let into_dir = to.multi_file() || out.is_dir();
-    if !into_dir {
-        crate::output::write(out, files[0].text.clone().into_bytes())?;
-        return Ok((vec![], vec![out.to_path_buf()]));
-    }
-    if out.exists() && !out.is_dir() {
-        return Err(werr(
-            "write into",
-            out,
-            &format!("it is a file, and `--to {}` writes a directory of files", to.name()),
-        ));
-    }
-    std::fs::create_dir_all(out).map_err(|e| werr("create the directory", out, &e))?;
-    let mut wrote = Vec::new();
-    for f in files {
-        let p = out.join(&f.name);
-        crate::output::write(&p, f.text.clone().into_bytes())?;
-        wrote.push(p);
-    }
-    Ok((vec![], wrote))
 }
 
 /// `import-config`: the recipe to stdout or `--out`, drafts beside it.

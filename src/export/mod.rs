@@ -36,6 +36,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::Zero;
 use paths::Paths;
+use std::path::{Path, PathBuf};
 
 /// The trainer formats of `export --to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -422,6 +423,51 @@ pub fn report_json(stage: &StageItems, target: Target, ex: &Exported) -> String 
         differences: ex.rows.iter().filter(|r| r.differs()).count(),
         notes: &ex.notes,
     })
+}
+
+/// Writes an export's files: one file to FILE (or into DIR, or `-`);
+/// several into DIR (created if missing), or all to standard output with a
+/// header line each. Returns standard output and the paths written.
+pub fn write_files(
+    to: Target,
+    files: &[model::OutFile],
+    out: &Path,
+) -> Result<(Vec<u8>, Vec<PathBuf>), crate::output::WriteError> {
+    let werr = |op: &'static str, p: &Path, e: &dyn std::fmt::Display| crate::output::WriteError {
+        op,
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
+    if out.as_os_str() == "-" {
+        if files.len() == 1 {
+            return Ok((files[0].text.clone().into_bytes(), vec![]));
+        }
+        let mut text = String::new();
+        for f in files {
+            text.push_str(&format!("==> {} <==\n{}\n", f.name, f.text));
+        }
+        return Ok((text.into_bytes(), vec![]));
+    }
+    let into_dir = to.multi_file() || out.is_dir();
+    if !into_dir {
+        crate::output::write(out, files[0].text.clone().into_bytes())?;
+        return Ok((vec![], vec![out.to_path_buf()]));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(werr(
+            "write into",
+            out,
+            &format!("it is a file, and `--to {}` writes a directory of files", to.name()),
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| werr("create the directory", out, &e))?;
+    let mut wrote = Vec::new();
+    for f in files {
+        let p = out.join(&f.name);
+        crate::output::write(&p, f.text.clone().into_bytes())?;
+        wrote.push(p);
+    }
+    Ok((vec![], wrote))
 }
 
 /// Why `schedule` stopped.
