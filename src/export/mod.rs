@@ -489,6 +489,15 @@ pub fn write_schedule(stage: &StageItems, n: u64, dir: &std::path::Path) -> Resu
             "weights are sample counts",
         ))));
     }
+    if stage.items.is_empty() {
+        return Err(ScheduleError::Invalid(Box::new(Diagnostic::error(
+            codes::EXPORT_UNKNOWN_COUNT,
+            format!(
+                "stage `{}` of `{}` takes no samples: there is nothing to blend",
+                stage.stage, stage.recipe
+            ),
+        ))));
+    }
     if stage.items.len() >= 32767 {
         return Err(ScheduleError::Invalid(Box::new(Diagnostic::error(
             codes::EXPORT_UNKNOWN_COUNT,
