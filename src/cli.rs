@@ -131,7 +131,8 @@ pub enum Command {
         #[arg(long, value_parser = parse_level, default_value = "leaf")]
         level: Level,
     },
-    /// Write the plans to a file (csv, json or md: from --format or the file's extension).
+    /// Write the plans to a file (csv, json or md: from --format or the file's extension),
+    /// or one stage as a trainer's data config (--to).
     Export {
         /// Recipe ids or paths, or --all.
         #[arg(value_name = "RECIPE")]
@@ -139,8 +140,51 @@ pub enum Command {
         /// Export every recipe.
         #[arg(long, conflicts_with = "names")]
         all: bool,
-        /// The file to write (`-` for standard output).
+        /// The file to write (`-` for standard output); a directory for multi-file formats.
         #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write one stage as a trainer's data config.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        to: Option<crate::export::Target>,
+        /// The stage to write (needed when the recipe has several).
+        #[arg(long, value_name = "ID", requires = "to")]
+        stage: Option<String>,
+        /// Where each dataset lives: annotation files, image roots, prefixes, Energon paths.
+        #[arg(long, value_name = "PATHS.toml", requires = "to")]
+        paths: Option<PathBuf>,
+        /// Also write the trainer-versus-plan counts as JSON to this file.
+        #[arg(long, value_name = "FILE", requires = "to")]
+        report: Option<PathBuf>,
+    },
+    /// Read a trainer's data config (LLaVA-NeXT YAML, InternVL meta JSON) back as a recipe (TOML).
+    ImportConfig {
+        /// The data YAML or meta JSON.
+        file: PathBuf,
+        /// Its format.
+        #[arg(long = "from", value_enum, value_name = "FORMAT")]
+        from: crate::export::import::ConfigFormat,
+        /// A CSV of file sizes (`dataset,samples`; names as the config writes them, or catalog ids).
+        #[arg(long, value_name = "SIZES.csv")]
+        sizes: Option<PathBuf>,
+        /// The stage's kind.
+        #[arg(long, value_parser = parse_kind, default_value = "sft")]
+        kind: StageKind,
+        /// Write the recipe here (and draft catalog entries beside it) instead of standard output.
+        #[arg(long, value_name = "FILE.toml")]
+        out: Option<PathBuf>,
+    },
+    /// Megatron's blend index of a stage (build_blending_indices) as .npy files.
+    Schedule {
+        /// A recipe id or path.
+        recipe: String,
+        /// The stage (needed when the recipe has several).
+        #[arg(long, value_name = "ID")]
+        stage: Option<String>,
+        /// Training samples N (Megatron's --train-samples): one greedy step each.
+        #[arg(long, value_name = "N", value_parser = parse_steps)]
+        steps: u64,
+        /// The directory to write dataset_index.npy, dataset_sample_index.npy and datasets.json to.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
     /// The dependency graph of a recipe (formats: dot, mermaid, json).
@@ -224,6 +268,13 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .ok_or_else(|| "expected a number of bytes such as `1000000`, `64M` or `1G`".to_string())
 }
 
+fn parse_steps(s: &str) -> Result<u64, String> {
+    match s.replace('_', "").parse::<u64>() {
+        Ok(n) if (1..=1u64 << 40).contains(&n) => Ok(n),
+        _ => Err("expected a whole number of samples from 1 to 2^40".to_string()),
+    }
+}
+
 fn parse_batch(s: &str) -> Result<BatchSize, String> {
     if s == "auto" {
         return Ok(BatchSize::Stage);
@@ -293,6 +344,8 @@ fn formats(command: &Command) -> &'static [Format] {
         Command::Check { .. } => &[Table, Md, Json, Csv],
         Command::Plan { .. } | Command::Compare { .. } => &[Table, Md, Json, Csv, Html],
         Command::Export { .. } => &[Csv, Json, Md],
+        Command::ImportConfig { .. } => &[Toml],
+        Command::Schedule { .. } => &[Table],
         Command::Graph { .. } => &[Dot, Mermaid, Json],
         Command::Recipes => &[Table, Md, Json, Csv],
         Command::Schema { .. } => &[Json],
@@ -308,6 +361,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::Plan { .. } => "plan",
         Command::Compare { .. } => "compare",
         Command::Export { .. } => "export",
+        Command::ImportConfig { .. } => "import-config",
+        Command::Schedule { .. } => "schedule",
         Command::Graph { .. } => "graph",
         Command::Recipes => "recipes",
         Command::Completions { .. } => "completions",
@@ -332,6 +387,14 @@ pub fn run(cli: Cli) -> Outcome {
         };
     }
     let format = match (cli.global.format, &cli.command) {
+        (Some(f), Command::Export { to: Some(t), .. }) => {
+            return Outcome::usage(&format!(
+                "`--format {}` does not apply with `--to {}`: the trainer's format is the output",
+                f.name(),
+                t.name()
+            ))
+        }
+        (None, Command::Export { to: Some(_), .. }) => allowed[0],
         (None, Command::Export { out, .. }) => match export_format(out) {
             Ok(f) => f,
             Err(o) => return o,
@@ -371,7 +434,9 @@ pub fn run(cli: Cli) -> Outcome {
         ..Default::default()
     };
     let recipe_args: Vec<&String> = match &cli.command {
-        Command::Plan { recipe, .. } | Command::Graph { recipe } => vec![recipe],
+        Command::Plan { recipe, .. } | Command::Graph { recipe } | Command::Schedule { recipe, .. } => {
+            vec![recipe]
+        }
         Command::Compare { names, .. } | Command::Export { names, .. } => names.iter().collect(),
         _ => vec![],
     };
@@ -395,6 +460,21 @@ pub fn run(cli: Cli) -> Outcome {
         };
         return import(&inputs.catalog, file, out.as_deref(), overlays.max_file_size);
     }
+    if let Command::ImportConfig { file, from, sizes, kind, out } = &cli.command {
+        let inputs = match Inputs::load(&overlays) {
+            Ok(i) => i,
+            Err(e) => return Outcome::io(&e),
+        };
+        return import_config(
+            &inputs.catalog,
+            file,
+            *from,
+            sizes.as_deref(),
+            *kind,
+            out.as_deref(),
+            &overlays,
+        );
+    }
     let inputs = match Inputs::load(&overlays) {
         Ok(i) => i,
         Err(e) => return Outcome::io(&e),
@@ -412,7 +492,14 @@ pub fn run(cli: Cli) -> Outcome {
     }
     let planner = Planner::new(&inputs);
     let width = table_width(cli.global.wide);
-    let mut session = Session { inputs: &inputs, planner, format, allow: cli.global.allow.clone(), width };
+    let mut session = Session {
+        inputs: &inputs,
+        planner,
+        format,
+        allow: cli.global.allow.clone(),
+        width,
+        limit: overlays.max_file_size,
+    };
     let out = session.run(cli.command);
     match out {
         Ok(o) | Err(o) => o,
@@ -488,6 +575,8 @@ struct Session<'a> {
     allow: Vec<String>,
     /// The width terminal tables fit (`None`: no limit).
     width: Option<usize>,
+    /// The largest input file read (`--max-file-size`).
+    limit: u64,
 }
 
 impl Session<'_> {
@@ -496,7 +585,14 @@ impl Session<'_> {
             Command::Check { strict, plan, paths } => self.check(strict, &plan, !paths.is_empty()),
             Command::Plan { recipe, batch_size, plan } => self.plan(&recipe, batch_size, &plan),
             Command::Compare { names, all, stage, level } => self.compare(&names, all, stage, level),
-            Command::Export { names, all, out } => self.export(&names, all, &out),
+            Command::Export { names, all, out, to: Some(to), stage, paths, report } => {
+                self.export_to(&names, all, to, stage.as_deref(), paths.as_deref(), &out, report.as_deref())
+            }
+            Command::Export { names, all, out, .. } => self.export(&names, all, &out),
+            Command::Schedule { recipe, stage, steps, out } => {
+                self.schedule(&recipe, stage.as_deref(), steps, &out)
+            }
+            Command::ImportConfig { .. } => unreachable!("handled before planning"),
             Command::Graph { recipe } => self.graph(&recipe),
             Command::Recipes => self.recipes(),
             Command::Catalog(c) => self.catalog(c),
@@ -758,6 +854,130 @@ impl Session<'_> {
         }
     }
 
+    /// The plan of one recipe and one of its stages (`--stage`, or the only one).
+    fn one_stage(
+        &self,
+        recipe: &str,
+        stage: Option<&str>,
+    ) -> Result<(crate::plan::Plan, usize, String), Outcome> {
+        let opts = self.options(&PlanArgs::defaults(), None)?;
+        // The trainer's files carry no warnings: they go to stderr.
+        let (mut plans, stderr) = self.plans(&[recipe.to_string()], false, &opts, false)?;
+        let plan = plans.remove(0);
+        let ids: Vec<&str> = plan.stages.iter().map(|s| s.id.as_str()).collect();
+        let ix = match stage {
+            Some(id) => ids.iter().position(|s| *s == id).ok_or_else(|| {
+                Outcome::usage(&format!(
+                    "`{}` has no stage `{id}`; its stages are {}",
+                    plan.recipe.id,
+                    ids.join(", ")
+                ))
+            })?,
+            None if ids.len() == 1 => 0,
+            None => {
+                return Err(Outcome::usage(&format!(
+                    "`{}` has {} stages: name one with --stage ({})",
+                    plan.recipe.id,
+                    ids.len(),
+                    ids.join(", ")
+                )))
+            }
+        };
+        Ok((plan, ix, stderr))
+    }
+
+    /// The export items of a planned stage; errors as an outcome.
+    fn stage_items(
+        &self,
+        plan: &crate::plan::Plan,
+        ix: usize,
+        paths: Option<&crate::export::paths::Paths>,
+    ) -> Result<crate::export::model::StageItems, Outcome> {
+        crate::export::items_for(&self.planner, plan, ix, paths).map_err(|d| self.invalid(d, 0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn export_to(
+        &mut self,
+        args: &[String],
+        all: bool,
+        to: crate::export::Target,
+        stage: Option<&str>,
+        paths: Option<&Path>,
+        out: &Path,
+        report_to: Option<&Path>,
+    ) -> Result<Outcome, Outcome> {
+        if all || args.len() != 1 {
+            return Err(Outcome::usage(
+                "`--to` writes one stage of one recipe: name one recipe (and --stage)",
+            ));
+        }
+        let Some(paths_file) = paths else {
+            return Err(Outcome::usage(
+                "`--to` needs --paths PATHS.toml: where each dataset lives (the README describes the file)",
+            ));
+        };
+        let (plan, ix, mut stderr) = self.one_stage(&args[0], stage)?;
+        let text = read_limited(paths_file, self.inputs_limit())?;
+        let paths = crate::export::paths::Paths::parse(&paths_file.display().to_string(), text).map_err(
+            |(sources, d)| {
+                let n = d.error_count();
+                let mut stderr = d.render(&sources);
+                stderr.push_str(&format!(
+                    "error: {} in {}; nothing was written\n",
+                    plural(n, "error"),
+                    paths_file.display()
+                ));
+                Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
+            },
+        )?;
+        let items = self.stage_items(&plan, ix, Some(&paths))?;
+        let exported = crate::export::export(to, &items, &paths).map_err(|d| {
+            let all: Diagnostics = d.into_iter().collect();
+            let n = all.error_count();
+            let mut stderr = all.render(&paths.sources);
+            stderr.push_str(&format!("error: {} found; nothing was written\n", plural(n, "error")));
+            Outcome { stderr, code: EXIT_INVALID, ..Default::default() }
+        })?;
+        let (stdout, wrote) =
+            crate::export::write_files(to, &exported.files, out).map_err(|e| Outcome::io(&e))?;
+        stderr.push_str(&crate::export::summary(&items, to, &exported, &wrote));
+        if let Some(r) = report_to {
+            let json = crate::export::report_json(&items, to, &exported);
+            match crate::output::write(r, json.into_bytes()).map_err(|e| Outcome::io(&e))? {
+                crate::output::Written::Stdout(b) if stdout.is_empty() => {
+                    return Ok(Outcome { stdout: b, stderr, code: 0 })
+                }
+                crate::output::Written::Stdout(_) => {
+                    return Err(Outcome::usage("`--report -` and `--out -` cannot both be standard output"))
+                }
+                crate::output::Written::File(_) => {}
+            }
+        }
+        Ok(Outcome { stdout, stderr, code: 0 })
+    }
+
+    fn inputs_limit(&self) -> u64 {
+        self.limit
+    }
+
+    fn schedule(
+        &mut self,
+        recipe: &str,
+        stage: Option<&str>,
+        steps: u64,
+        out: &Path,
+    ) -> Result<Outcome, Outcome> {
+        let (plan, ix, mut stderr) = self.one_stage(recipe, stage)?;
+        let items = self.stage_items(&plan, ix, None)?;
+        let written = crate::export::write_schedule(&items, steps, out).map_err(|e| match e {
+            crate::export::ScheduleError::Io(e) => Outcome::io(&e),
+            crate::export::ScheduleError::Invalid(d) => self.invalid(vec![*d], 0),
+        })?;
+        stderr.push_str(&written);
+        Ok(Outcome { stderr, ..Default::default() })
+    }
+
     fn graph(&mut self, recipe: &str) -> Result<Outcome, Outcome> {
         let r = self.recipe_ix(recipe)?;
         let g = report::graph::build(&self.planner, r);
@@ -971,6 +1191,112 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
         file.display(),
         report::count(imported.known.len() as u128),
         out.filter(|p| p.as_os_str() != "-").map_or(String::new(), |p| format!("; wrote {}", p.display())),
+    ));
+    Outcome { stdout, stderr, code: 0 }
+}
+
+/// A file read whole, refused above `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> Result<String, Outcome> {
+    use std::io::Read;
+    let mut s = String::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_string(&mut s));
+    match read {
+        Ok(_) if s.len() as u64 > limit => Err(Outcome {
+            stderr: format!(
+                "error[{}]: `{}` is larger than {limit} bytes\n",
+                codes::FILE_TOO_LARGE,
+                path.display()
+            ),
+            code: EXIT_INVALID,
+            ..Default::default()
+        }),
+        Ok(_) => Ok(s),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(Outcome {
+            stderr: format!("error[{}]: `{}` is not UTF-8 text\n", codes::NOT_UTF8, path.display()),
+            code: EXIT_INVALID,
+            ..Default::default()
+        }),
+        Err(source) => Err(Outcome::io(&IoError::new("read", path, source))),
+    }
+}
+
+/// `import-config`: the recipe to stdout or `--out`, drafts beside it.
+fn import_config(
+    catalog: &crate::catalog::Catalog,
+    file: &Path,
+    from: crate::export::import::ConfigFormat,
+    sizes: Option<&Path>,
+    kind: StageKind,
+    out: Option<&Path>,
+    overlays: &Overlays,
+) -> Outcome {
+    let mut sources = crate::diag::Sources::default();
+    let text = match read_limited(file, overlays.max_file_size) {
+        Ok(t) => t,
+        Err(o) => return o,
+    };
+    let id = sources.add(file.display().to_string(), text);
+    let mut table = std::collections::BTreeMap::new();
+    if let Some(sizes) = sizes {
+        let text = match read_limited(sizes, overlays.max_file_size) {
+            Ok(t) => t,
+            Err(o) => return o,
+        };
+        let sid = sources.add(sizes.display().to_string(), text);
+        match crate::export::import::read_sizes(sid, &sources) {
+            Ok(t) => table = t,
+            Err(d) => {
+                return Outcome { stderr: d.render(&sources), code: EXIT_INVALID, ..Default::default() };
+            }
+        }
+    }
+    let imported = crate::export::import::import(from, id, &sources, catalog, &table, kind);
+    let mut stderr = imported.diags.render(&sources);
+    if imported.diags.has_errors() {
+        stderr.push_str(&format!(
+            "error: {} in {}; nothing was imported\n",
+            plural(imported.diags.error_count(), "error"),
+            file.display()
+        ));
+        return Outcome { stderr, code: EXIT_INVALID, ..Default::default() };
+    }
+    let mut stdout = Vec::new();
+    let to_file = out.filter(|p| p.as_os_str() != "-");
+    match to_file {
+        Some(path) => {
+            if let Err(e) = crate::output::write(path, imported.recipe.clone().into_bytes()) {
+                return Outcome::io(&e);
+            }
+            if imported.draft_count > 0 {
+                let stem = path.file_stem().map_or("imported".into(), |s| s.to_string_lossy().into_owned());
+                let drafts = path.with_file_name(format!("{stem}.datasets.toml"));
+                if let Err(e) = crate::output::write(&drafts, imported.drafts.clone().into_bytes()) {
+                    return Outcome::io(&e);
+                }
+                stderr.push_str(&format!(
+                    "wrote {} draft catalog {} to {} (review them; they are read with the recipe)\n",
+                    report::count(imported.draft_count as u128),
+                    if imported.draft_count == 1 { "entry" } else { "entries" },
+                    drafts.display()
+                ));
+            }
+        }
+        None => {
+            stdout = imported.recipe.clone().into_bytes();
+            if imported.draft_count > 0 {
+                let commented: String = imported.drafts.lines().map(|l| format!("# {l}\n")).collect();
+                stdout.extend_from_slice(
+                    format!("\n# Draft catalog entries (save them, uncommented, as a catalog file beside the recipe):\n{commented}")
+                        .as_bytes(),
+                );
+            }
+        }
+    }
+    stderr.push_str(&format!(
+        "imported {} from {}{}\n",
+        plural(imported.entries, "file"),
+        file.display(),
+        to_file.map_or(String::new(), |p| format!("; wrote {}", p.display()))
     ));
     Outcome { stdout, stderr, code: 0 }
 }

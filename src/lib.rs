@@ -10,7 +10,9 @@
 //! 4. [`plan::expand`] resolves composite datasets to their leaves, once each;
 //! 5. [`plan::alloc`] applies the counting rules with the exact arithmetic of
 //!    [`num`]; [`plan::stats`] adds shares, breakdowns and batch figures;
-//! 6. [`report`] renders the [`plan::Plan`] as a table, Markdown, JSON or CSV.
+//! 6. [`report`] renders the [`plan::Plan`] as a table, Markdown, JSON or CSV;
+//!    [`export`] writes a stage as a trainer's data config (and reads
+//!    trainers' configs back, and builds Megatron's blend index).
 //!
 //! [`cli`] ties them to the command line.
 
@@ -19,6 +21,7 @@ pub mod catalog;
 pub mod cli;
 pub mod diag;
 pub mod editor;
+pub mod export;
 pub mod id;
 pub mod load;
 pub mod num;

@@ -2,7 +2,8 @@
 //! they cannot drift.
 //!
 //! A ```text block whose first line is `$ mixplan …` is a session: each
-//! `$ ` line is run (at 80 columns) and what it prints, standard output then
+//! `$ ` line is run (at 80 columns, in a scratch directory of its own where
+//! `tests/` is the repository's) and what it prints, standard output then
 //! standard error, must match the lines under it. A line `...` stands for
 //! any number of lines, and `[..]` inside a line for any text. The JSON
 //! example of `plan` is checked too: every key it names is a real key and
@@ -11,6 +12,7 @@
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
@@ -60,10 +62,20 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-fn run(args: &[String]) -> String {
+/// A scratch directory for one block's commands (what they write stays
+/// there), with `tests/` of the repository reachable as in a checkout.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(concat!(env!("CARGO_MANIFEST_DIR"), "/tests"), dir.path().join("tests"))
+        .expect("link tests/");
+    dir
+}
+
+fn run(dir: &Path, args: &[String]) -> String {
     let out = Command::cargo_bin("mixplan")
         .expect("binary")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .env("COLUMNS", "80")
         .args(args)
         .output()
@@ -124,6 +136,7 @@ fn every_session_in_the_readme_is_what_the_binary_prints() {
         if !lines.first().is_some_and(|l| l.starts_with("$ mixplan")) {
             continue;
         }
+        let dir = scratch();
         let mut i = 0;
         while i < lines.len() {
             let command = lines[i].strip_prefix("$ ").expect("a command line");
@@ -135,7 +148,7 @@ fn every_session_in_the_readme_is_what_the_binary_prints() {
             }
             let args = words(command);
             assert_eq!(args[0], "mixplan", "README.md:{at}: {command}");
-            let output = run(&args[1..]);
+            let output = run(dir.path(), &args[1..]);
             let actual: Vec<&str> = output.lines().collect();
             if !matches(&expected, &actual) {
                 failures.push(format!("README.md:{at}: `{command}` prints:\n{output}"));
@@ -180,9 +193,11 @@ fn the_json_example_names_real_keys_and_real_numbers() {
         .expect("the JSON example of `plan`")
         .1
         .join("\n");
-    let real: Value =
-        serde_json::from_str(&run(&["plan".into(), "llava-1.5-7b".into(), "-f".into(), "json".into()]))
-            .expect("JSON");
+    let real: Value = serde_json::from_str(&run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["plan".into(), "llava-1.5-7b".into(), "-f".into(), "json".into()],
+    ))
+    .expect("JSON");
     let (mut real_keys, mut real_numbers) = (BTreeSet::new(), BTreeSet::new());
     keys(&real, &mut real_keys);
     numbers(&real, &mut real_numbers);

@@ -39,6 +39,10 @@ codes! {
     ZERO_SAMPLES = "zero-samples", Error, "an amount that rounds to no sample at all";
     INFEASIBLE_BOUNDS = "infeasible-bounds", Error, "per-entry bounds (`min`, `max`, `max_epochs`, a policy's cap) that no count can meet within the stage's budget";
     LICENSE_REQUIRED = "license-required", Error, "training data whose license does not allow the use asked for with `--require`";
+    // Trainer configs (export --to, import-config)
+    UNMAPPED_DATASET = "unmapped-dataset", Error, "leaf datasets that PATHS.toml does not say where to find";
+    UNSUPPORTED_PATH = "unsupported-path", Error, "a path the trainer would refuse (a file type it does not read, a prefix with an extension)";
+    EXPORT_UNKNOWN_COUNT = "export-unknown-count", Error, "a count a trainer file needs but the plan does not know, or cannot express";
     // Warnings about a plan
     COUNTED_TWICE = "counted-twice", Warning, "a stage reaches one leaf dataset by more than one path";
     STATED_MISMATCH = "stated-mismatch", Warning, "a complete stage whose total falls outside the rounding of its stated size";
@@ -54,10 +58,14 @@ codes! {
     IMPORT_SIZE = "import-size", Warning, "a size cell that `catalog import` cannot read as one count";
     BATCH_LARGER_THAN_STAGE = "batch-larger-than-stage", Warning, "a batch size larger than the stage";
     TARGET_MISSED = "target-missed", Warning, "a target share (`share`, `[stage.targets]`) that the bounds or the fixed entries keep the plan from meeting; the closest share is used";
+    TRAINER_DIFFERENCE = "trainer-difference", Warning, "the trainer's loader will give a dataset another count than the plan";
+    IMPORT_QUIRK = "import-quirk", Warning, "a trainer config line the loader reads other than it looks (`end:0` loads everything)";
     // Notes
     UNKNOWN_SIZE = "unknown-size", Note, "a stage entry whose count is unknown: the total is only a lower bound";
     OVERLAY_REPLACES = "overlay-replaces", Note, "a file of yours replaces a built-in dataset or recipe with the same id";
     ROUNDED_PARTS = "rounded-parts", Note, "an exact composite size kept over components that are rounded";
+    EXPORT_DROPPED = "export-dropped", Note, "leaf datasets with no sample, left out of a trainer file";
+    IMPORT_DRAFT = "import-draft", Note, "a file in a trainer config that matches no catalog dataset: a draft entry is written";
     ERRORS_ELSEWHERE = "errors-elsewhere", Note, "files the plan does not use have errors (`mixplan check` lists them)";
 }
 

@@ -271,6 +271,9 @@ pub struct EntryRow {
     /// `recipe:stage` the entry comes from through `include`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The amount as the recipe writes it (for exports; not in the JSON).
+    #[serde(skip)]
+    pub written: crate::recipe::Amount,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -292,6 +295,10 @@ pub struct LeafRow {
     pub paths: PathCount,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchStats>,
+    /// Samples per pass over the stage's mix (unique × the entries'
+    /// repeats, before the stage's epochs); for exports, not in the JSON.
+    #[serde(skip)]
+    pub per_pass: Option<u64>,
 }
 
 /// A number of paths: exact up to 2^127, above that only "more than 2^127".

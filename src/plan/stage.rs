@@ -202,6 +202,7 @@ impl Planner<'_> {
                     modalities: ds.modalities.iter().map(|m| m.as_str().to_string()).collect(),
                     languages: sorted(&ds.languages),
                     from: m.from.clone(),
+                    written: m.entry.amount,
                 }
             })
             .collect();
@@ -235,6 +236,7 @@ impl Planner<'_> {
                     languages: sorted(&ds.languages),
                     paths: l.paths,
                     batch: None,
+                    per_pass: l.taken,
                 }
             })
             .collect();
