@@ -797,8 +797,8 @@ impl Session<'_> {
 
     fn plan(&mut self, recipe: &str, batch: Option<BatchSize>, args: &PlanArgs) -> Result<Outcome, Outcome> {
         let opts = self.options(args, batch)?;
-        // Markdown and CSV leave warnings to stderr.
-        let in_output = matches!(self.format, Format::Table | Format::Json | Format::Html);
+        // CSV leaves warnings to stderr; the other formats carry them.
+        let in_output = matches!(self.format, Format::Table | Format::Md | Format::Json | Format::Html);
         let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts, in_output)?;
         let text = report::plan::render_width(&plans[0], self.format, self.width);
         Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })

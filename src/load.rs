@@ -83,10 +83,10 @@ impl Default for Overlays {
 }
 
 impl Inputs {
-    /// Reads the built-in data and the overlays, in that order. The files
-    /// are read first, then parsed in parallel (one file per thread at a
-    /// time), then added in the order they were read, so the result does
-    /// not depend on which thread finished first.
+    /// Reads the built-in data and the overlays, in that order: the files
+    /// are read, then parsed, then added in the order they were read. A
+    /// file reached twice (a `--catalog` folder that is also the folder of
+    /// a named recipe) is read once, the first time.
     pub fn load(overlays: &Overlays) -> Result<Inputs, IoError> {
         let mut inputs = Inputs::default();
         if !overlays.no_builtin {
@@ -94,22 +94,34 @@ impl Inputs {
         }
         let limit = overlays.max_file_size;
         let mut jobs: Vec<Job> = Vec::new();
+        // Each file by its resolved path (the path itself when it cannot be
+        // resolved: reading it will say why) and the id it was read as.
+        let mut seen: rustc_hash::FxHashMap<PathBuf, FileId> = Default::default();
+        let mut once = |inputs: &mut Inputs, jobs: &mut Vec<Job>, path: &Path, want: Want, layer: u8| {
+            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Some(&f) = seen.get(&key) {
+                return Ok(f);
+            }
+            let f = inputs.sources.len();
+            jobs.extend(inputs.read(path, limit, want, layer)?);
+            seen.insert(key, f);
+            Ok::<FileId, IoError>(f)
+        };
         for dir in &overlays.catalog_dirs {
             for path in toml_files(dir)? {
-                jobs.extend(inputs.read(&path, limit, Want::Catalog, 1)?);
+                once(&mut inputs, &mut jobs, &path, Want::Catalog, 1)?;
             }
         }
         for dir in &overlays.recipe_dirs {
             for path in toml_files(dir)? {
-                jobs.extend(inputs.read(&path, limit, Want::Recipe, 1)?);
+                once(&mut inputs, &mut jobs, &path, Want::Recipe, 1)?;
             }
         }
         for named in &overlays.recipe_files {
-            let before = inputs.sources.len();
-            jobs.extend(inputs.read(named, limit, Want::Recipe, 2)?);
-            inputs.named.push((named.clone(), before));
+            let f = once(&mut inputs, &mut jobs, named, Want::Recipe, 2)?;
+            inputs.named.push((named.clone(), f));
             for sibling in siblings(named)? {
-                jobs.extend(inputs.read(&sibling, limit, Want::Either, 2)?);
+                once(&mut inputs, &mut jobs, &sibling, Want::Either, 2)?;
             }
         }
         let parsed = parse_all(&inputs.sources, &jobs);

@@ -690,3 +690,48 @@ fn output_is_byte_identical_across_runs() {
     let b = stdout(mixplan().args(["compare", "--all", "-f", "json"]));
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_catalog_named_and_beside_the_recipe_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[[dataset]]\nid = \"mine-a\"\nname = \"A\"\nstages = [\"sft\"]\nsamples = 100\nsource = \"t\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "id = \"mine\"\nname = \"Mine\"\nsource = \"t\"\n\n[[stage]]\nid = \"sft\"\nkind = \"sft\"\nmix = [{ dataset = \"mine-a\" }]\n",
+    )
+    .unwrap();
+    let out = mixplan()
+        .arg("--catalog")
+        .arg(dir.path().join("c.toml"))
+        .arg("plan")
+        .arg(dir.path().join("r.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // No note that the file replaces its own entries.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 stage: 100 distinct samples, 100 seen"));
+}
+
+#[test]
+fn recipe_warnings_are_in_the_report_once_and_not_on_stderr() {
+    for format in ["table", "md"] {
+        let out = mixplan().args(["plan", "llava-1.5-7b", "--eval", "gqa", "-f", format]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            text.matches("warning[contamination]").count()
+                + text.matches("warning\\[contamination\\]").count(),
+            1,
+            "{format}:\n{text}"
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
+    }
+    // CSV has no place for them: stderr.
+    let out = mixplan().args(["plan", "llava-1.5-7b", "--eval", "gqa", "-f", "csv"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning[contamination]"));
+}

@@ -108,6 +108,19 @@ pub struct Plan {
     pub warnings: Vec<JsonDiagnostic>,
 }
 
+impl Plan {
+    /// The warnings about the recipe as a whole, which no stage shows
+    /// (contamination, a license asked for): `warnings` less the stages' own.
+    pub fn recipe_warnings(&self) -> Vec<&JsonDiagnostic> {
+        let key = |d: &JsonDiagnostic| {
+            (d.code, d.message.clone(), d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column)))
+        };
+        let in_stages: std::collections::BTreeSet<_> =
+            self.stages.iter().flat_map(|s| s.warnings.iter().map(key)).collect();
+        self.warnings.iter().filter(|d| !in_stages.contains(&key(d))).collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RecipeInfo {
     pub id: String,

@@ -74,7 +74,9 @@ fn text(plan: &Plan, lay: Layout) -> String {
     let _ = writeln!(out);
     out.push_str(&lay.heading(2, "Recipe mix (seen samples)"));
     let _ = writeln!(out);
-    lines(&mut out, &breakdown_lines(&plan.breakdown, &plan.licenses), lay);
+    let mut facts = breakdown_lines(&plan.breakdown, &plan.licenses);
+    facts.extend(plan.recipe_warnings().into_iter().map(warning_line));
+    lines(&mut out, &facts, lay);
     if let Some(c) = &plan.compute {
         let _ = writeln!(out);
         out.push_str(&lay.heading(2, "Compute (estimate, all stages)"));

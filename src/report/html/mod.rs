@@ -173,7 +173,7 @@ pub fn breakdown(m: &BTreeMap<String, f64>, what: &str) -> String {
 }
 
 /// Diagnostics where they belong, one box each.
-pub fn diagnostics(list: &[JsonDiagnostic]) -> String {
+pub fn diagnostics<'a>(list: impl IntoIterator<Item = &'a JsonDiagnostic>) -> String {
     let mut s = String::new();
     for d in list {
         let sev = d.severity.as_str();

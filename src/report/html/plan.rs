@@ -7,7 +7,6 @@ use super::palette::{category, NONE, OTHER};
 use super::svg::{self, Segment, SizeBar, StageBox};
 use super::treemap::{self, Node};
 use super::{anchor, breakdown, diagnostics, esc, legend, page, swatch, table};
-use crate::diag::JsonDiagnostic;
 use crate::plan::{Breakdown, LeafRow, LicenseLine, Plan, StagePlan, Totals};
 use crate::report::{approx_count, count, epochs, percent, plural, total};
 use std::collections::BTreeMap;
@@ -24,21 +23,11 @@ pub fn render(plan: &Plan) -> String {
         b.push_str(&breakdowns(&plan.breakdown, &plan.licenses));
         b.push_str("</section>\n");
     }
-    b.push_str(&diagnostics(&recipe_warnings(plan)));
+    b.push_str(&diagnostics(plan.recipe_warnings()));
     for (i, s) in plan.stages.iter().enumerate() {
         stage(i, s, &plan.recipe.id, &mut b);
     }
     page(&format!("{} ({}) — mixplan", plan.recipe.name, plan.recipe.id), &b)
-}
-
-/// The recipe's warnings that no stage shows (a stage's own are in its section).
-fn recipe_warnings(plan: &Plan) -> Vec<JsonDiagnostic> {
-    let key = |d: &JsonDiagnostic| {
-        (d.code, d.message.clone(), d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column)))
-    };
-    let in_stages: std::collections::BTreeSet<_> =
-        plan.stages.iter().flat_map(|s| s.warnings.iter().map(key)).collect();
-    plan.warnings.iter().filter(|d| !in_stages.contains(&key(d))).cloned().collect()
 }
 
 /// The effective number of datasets with the JSON's 3 decimals: 10.591, 7.19, 1.
