@@ -20,6 +20,9 @@ mod diag;
 #[path = "src/id.rs"]
 #[rustfmt::skip]
 mod id;
+#[path = "src/lazy.rs"]
+#[rustfmt::skip]
+mod lazy;
 #[path = "src/num.rs"]
 #[rustfmt::skip]
 mod num;

@@ -23,6 +23,7 @@ pub mod diag;
 pub mod editor;
 pub mod export;
 pub mod id;
+pub mod lazy;
 pub mod load;
 pub mod num;
 pub mod output;

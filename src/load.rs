@@ -159,11 +159,7 @@ impl Inputs {
             let file = self.sources.add_from(*name, *text, Origin::Builtin);
             self.recipe_files.insert(file);
         }
-        let (catalog, recipes) = crate::builtin::decode(builtin::BLOB);
-        self.catalog = catalog;
-        for r in recipes {
-            self.recipes.push(r, 0);
-        }
+        self.catalog = crate::builtin::decode(builtin::BLOB, &mut self.recipes);
     }
 
     /// Inputs from text alone, without the built-in data: for tests and for

@@ -129,40 +129,21 @@ impl Dataset {
     }
 }
 
-/// A dataset, or the bytes it is decoded from on first use (built-in data:
-/// a command decodes only the datasets it touches).
-#[derive(Debug)]
-struct Slot {
-    cell: std::sync::OnceLock<Dataset>,
-    raw: &'static [u8],
-}
-
-impl Slot {
-    fn new(ds: Dataset) -> Slot {
-        Slot { cell: std::sync::OnceLock::from(ds), raw: &[] }
-    }
-
-    fn get(&self) -> &Dataset {
-        self.cell.get_or_init(|| decode(self.raw))
-    }
-
-    fn get_mut(&mut self) -> &mut Dataset {
-        self.get();
-        self.cell.get_mut().expect("decoded just above")
-    }
-}
+type Slot = crate::lazy::Lazy<Dataset>;
 
 /// A built-in dataset from its bytes (written by the build, so they decode).
-fn decode(raw: &[u8]) -> Dataset {
-    let (mut d, at, comps): DatasetParts =
-        rmp_serde::from_slice(raw).expect("the build wrote a valid dataset");
-    d.at = at;
-    for (comp, (loc, dataset_loc, child)) in d.components.iter_mut().flatten().zip(comps) {
-        comp.loc = loc;
-        comp.dataset_loc = dataset_loc;
-        comp.child = child;
+impl crate::lazy::Decode for Dataset {
+    fn decode(raw: &[u8]) -> Dataset {
+        let (mut d, at, comps): DatasetParts =
+            rmp_serde::from_slice(raw).expect("the build wrote a valid dataset");
+        d.at = at;
+        for (comp, (loc, dataset_loc, child)) in d.components.iter_mut().flatten().zip(comps) {
+            comp.loc = loc;
+            comp.dataset_loc = dataset_loc;
+            comp.child = child;
+        }
+        d
     }
-    d
 }
 
 /// Every dataset by index, with an index of the names people use for them.
@@ -259,7 +240,7 @@ impl Catalog {
         let mut c = Catalog::default();
         for (i, (bytes, id)) in raw.into_iter().zip(ids).enumerate() {
             c.ids.insert(fold(&id).into_owned(), DsId(i as u32));
-            c.datasets.push(Slot { cell: std::sync::OnceLock::new(), raw: bytes });
+            c.datasets.push(Slot::encoded(bytes));
             c.layer.push(0);
         }
         c.aliases = aliases.into_iter().map(|(k, v)| (k, DsId(v))).collect();
@@ -276,8 +257,8 @@ impl Catalog {
     /// all files are in.
     pub fn finish(&mut self, diags: &mut Diagnostics) {
         for i in 0..self.datasets.len() {
-            if self.datasets[i].cell.get().is_none() {
-                continue; // built-in, not replaced
+            if self.datasets[i].is_builtin() {
+                continue; // resolved by the build
             }
             let ds = self.datasets[i].get();
             for (k, alias) in ds.aliases.iter().enumerate() {
@@ -315,7 +296,7 @@ impl Catalog {
             }
         }
         for i in 0..self.datasets.len() {
-            if self.datasets[i].cell.get().is_some() {
+            if !self.datasets[i].is_builtin() {
                 self.resolve_references(i, diags);
             }
         }

@@ -11,7 +11,7 @@
 use crate::diag::{codes, suggest, Diagnostic, Diagnostics, Loc, Subject};
 use crate::id::Id;
 use crate::load::Inputs;
-use crate::recipe::{RecipeIx, Stage};
+use crate::recipe::{RecipeIx, Stage, StageRef};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::BinaryHeap;
@@ -48,7 +48,7 @@ impl<'a> Resolved<'a> {
         let n = recipes.len();
         let mut parent = vec![None; n];
         for r in recipes.ixs() {
-            let recipe = recipes.get(r);
+            let recipe = recipes.skeleton(r);
             if let Some((p, loc)) = &recipe.extends {
                 match recipes.lookup(p.as_str()) {
                     Some(pix) => parent[r.ix()] = Some(pix),
@@ -63,14 +63,14 @@ impl<'a> Resolved<'a> {
         let defines = recipes
             .ixs()
             .map(|r| {
-                recipes.get(r).stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect()
+                recipes.skeleton(r).stages.iter().enumerate().map(|(i, s)| (s.0.clone(), i as u32)).collect()
             })
             .collect();
         let (cycles, cyclic) = functional_cycles(n, |i| parent[i].map(RecipeIx::ix));
         for cycle in cycles {
             let names: Vec<String> =
-                cycle.iter().map(|&i| format!("recipe `{}`", recipes.get(RecipeIx(i as u32)).id)).collect();
-            let first = recipes.get(RecipeIx(cycle[0] as u32));
+                cycle.iter().map(|&i| format!("recipe `{}`", recipes.id(RecipeIx(i as u32)))).collect();
+            let first = recipes.skeleton(RecipeIx(cycle[0] as u32));
             diags.push(
                 cycle_error(&names, first.extends.as_ref().map(|e| e.1.clone()), "extends")
                     .about(Subject::Recipe(first.id.to_string())),
@@ -98,11 +98,11 @@ impl<'a> Resolved<'a> {
         let recipes = &self.inputs.recipes;
         let mut keys = Vec::new();
         for r in recipes.ixs() {
-            let recipe = recipes.get(r);
-            for (i, s) in recipe.stages.iter().enumerate() {
+            let recipe = recipes.skeleton(r);
+            for (i, (_, include)) in recipe.stages.iter().enumerate() {
                 let key = StageKey { recipe: r, stage: i as u32 };
                 keys.push(key);
-                let Some(inc) = &s.include else { continue };
+                let Some(inc) = include else { continue };
                 let subject = Subject::Recipe(recipe.id.to_string());
                 let Some(t) = recipes.lookup(inc.recipe.as_str()) else {
                     diags.push(recipes.unknown(inc.recipe.as_str(), Some(inc.loc.clone())).about(subject));
@@ -126,7 +126,7 @@ impl<'a> Resolved<'a> {
             let mut names = vec![format!("`{}`", self.stage_name(keys[cycle[0]]))];
             for w in cycle.windows(2) {
                 let (from, to) = (keys[w[0]], keys[w[1]]);
-                let written = self.stage(from).include.as_ref().map(ToString::to_string).unwrap_or_default();
+                let written = self.include_ref(from).map(ToString::to_string).unwrap_or_default();
                 let resolved = self.stage_name(to);
                 names.push(if written == resolved {
                     format!("`{resolved}`")
@@ -135,7 +135,7 @@ impl<'a> Resolved<'a> {
                 });
             }
             let first = keys[cycle[0]];
-            let loc = self.stage(first).include.as_ref().map(|i| i.loc.clone());
+            let loc = self.include_ref(first).map(|i| i.loc.clone());
             let d = cycle_error(&names, loc, "include");
             diags.push(d.about(Subject::Recipe(self.recipe_id(first.recipe).to_string())));
         }
@@ -147,12 +147,20 @@ impl<'a> Resolved<'a> {
     }
 
     fn recipe_id(&self, r: RecipeIx) -> &Id {
-        &self.inputs.recipes.get(r).id
+        self.inputs.recipes.id(r)
+    }
+
+    fn include_ref(&self, k: StageKey) -> Option<&'a StageRef> {
+        self.inputs.recipes.skeleton(k.recipe).stages[k.stage as usize].1.as_ref()
     }
 
     /// `recipe:stage` of a definition.
     pub fn stage_name(&self, k: StageKey) -> String {
-        format!("{}:{}", self.recipe_id(k.recipe), self.stage(k).id)
+        format!(
+            "{}:{}",
+            self.recipe_id(k.recipe),
+            self.inputs.recipes.skeleton(k.recipe).stages[k.stage as usize].0
+        )
     }
 
     pub fn stage(&self, k: StageKey) -> &'a Stage {
@@ -337,7 +345,7 @@ impl<'a> Resolved<'a> {
         let mut ids: Vec<&str> = Vec::new();
         let mut cur = Some(recipe);
         while let Some(c) = cur {
-            ids.extend(self.inputs.recipes.get(c).stages.iter().map(|s| s.id.as_str()));
+            ids.extend(self.inputs.recipes.skeleton(c).stages.iter().map(|s| s.0.as_str()));
             cur = self.parent[c.ix()];
         }
         ids.sort_unstable();

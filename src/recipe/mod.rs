@@ -8,6 +8,7 @@ use crate::catalog::convert::{loc_of, positive};
 use crate::catalog::{Catalog, DsId};
 use crate::diag::{codes, suggest, Diagnostic, Diagnostics, FileId, Loc, Subject};
 use crate::id::Id;
+use crate::lazy::Lazy;
 use crate::num::Dec;
 use crate::quantity::{self, Figure, Measure, Reading};
 use crate::schema::{CountOrText, Number};
@@ -47,6 +48,12 @@ pub struct Recipe {
     /// The stages this file writes, in file order (before `extends`).
     pub stages: Vec<Stage>,
     pub loc: Loc,
+}
+
+impl crate::lazy::Decode for Recipe {
+    fn decode(raw: &[u8]) -> Recipe {
+        rmp_serde::from_slice(raw).expect("the build wrote a valid recipe")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -268,10 +275,32 @@ impl Stated {
     }
 }
 
+/// What resolving `extends` and `include` needs of a recipe: its id, its
+/// parent and each stage's id and `include`, in file order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Skeleton {
+    pub id: Id,
+    pub extends: Option<(Id, Loc)>,
+    pub stages: Vec<(Id, Option<StageRef>)>,
+}
+
+impl Skeleton {
+    pub fn of(recipe: &Recipe) -> Skeleton {
+        Skeleton {
+            id: recipe.id.clone(),
+            extends: recipe.extends.clone(),
+            stages: recipe.stages.iter().map(|s| (s.id.clone(), s.include.clone())).collect(),
+        }
+    }
+}
+
 /// Every recipe by index, with an index by id.
 #[derive(Debug, Default)]
 pub struct Recipes {
-    recipes: Vec<Recipe>,
+    recipes: Vec<Lazy<Recipe>>,
+    /// Each recipe's id and links, read without decoding a built-in recipe
+    /// (they are decoded only when a command uses them).
+    skeletons: Vec<Skeleton>,
     layer: Vec<u8>,
     /// Folded id → recipe (`my_recipe` finds `my-recipe`; two ids that fold
     /// alike are an error).
@@ -297,9 +326,20 @@ impl Recipes {
 
     /// Adds a recipe converted elsewhere (the built-in set).
     pub fn push(&mut self, recipe: Recipe, layer: u8) {
+        let skeleton = Skeleton::of(&recipe);
+        self.push_slot(skeleton, Lazy::new(recipe), layer);
+    }
+
+    /// Adds a built-in recipe still encoded, decoded when first used.
+    pub fn push_encoded(&mut self, skeleton: Skeleton, raw: &'static [u8], layer: u8) {
+        self.push_slot(skeleton, Lazy::encoded(raw), layer);
+    }
+
+    fn push_slot(&mut self, skeleton: Skeleton, slot: Lazy<Recipe>, layer: u8) {
         let ix = RecipeIx(self.recipes.len() as u32);
-        self.ids.insert(crate::id::fold(recipe.id.as_str()).into_owned(), ix);
-        self.recipes.push(recipe);
+        self.ids.insert(crate::id::fold(skeleton.id.as_str()).into_owned(), ix);
+        self.recipes.push(slot);
+        self.skeletons.push(skeleton);
         self.layer.push(layer);
     }
 
@@ -326,7 +366,7 @@ impl Recipes {
             self.push(recipe, layer);
             return;
         };
-        let prev = &self.recipes[ix.ix()];
+        let prev = self.get(ix);
         let subject = Subject::Recipe(recipe.id.to_string());
         if self.layer[ix.ix()] == layer || prev.id != recipe.id {
             let (code, message) = if prev.id == recipe.id {
@@ -357,13 +397,14 @@ impl Recipes {
             .related(Some(prev.loc.clone()), "instead of this one")
             .about(subject),
         );
-        self.recipes[ix.ix()] = recipe;
+        self.skeletons[ix.ix()] = Skeleton::of(&recipe);
+        self.recipes[ix.ix()] = Lazy::new(recipe);
         self.layer[ix.ix()] = layer;
     }
 
     /// Every recipe, in the order they were added.
     pub fn into_recipes(self) -> Vec<Recipe> {
-        self.recipes
+        self.recipes.into_iter().map(Lazy::into_inner).collect()
     }
 
     pub fn lookup(&self, id: &str) -> Option<RecipeIx> {
@@ -371,7 +412,17 @@ impl Recipes {
     }
 
     pub fn get(&self, ix: RecipeIx) -> &Recipe {
-        &self.recipes[ix.ix()]
+        self.recipes[ix.ix()].get()
+    }
+
+    /// A recipe's id, without decoding a built-in recipe.
+    pub fn id(&self, ix: RecipeIx) -> &Id {
+        &self.skeletons[ix.ix()].id
+    }
+
+    /// A recipe's id and links, without decoding a built-in recipe.
+    pub fn skeleton(&self, ix: RecipeIx) -> &Skeleton {
+        &self.skeletons[ix.ix()]
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Recipe> {
@@ -411,7 +462,7 @@ impl Recipes {
     /// Recipes in id order.
     pub fn sorted(&self) -> Vec<RecipeIx> {
         let mut v: Vec<RecipeIx> = self.ixs().collect();
-        v.sort_unstable_by(|a, b| self.get(*a).id.cmp(&self.get(*b).id));
+        v.sort_unstable_by(|a, b| self.id(*a).cmp(self.id(*b)));
         v
     }
 
@@ -427,7 +478,7 @@ impl Recipes {
         Diagnostic::error(codes::UNKNOWN_RECIPE, format!("unknown recipe `{name}`"))
             .at(loc)
             .label("no recipe has this id")
-            .maybe_help(suggest(name, self.recipes.iter().map(|r| r.id.as_str())))
+            .maybe_help(suggest(name, self.skeletons.iter().map(|s| s.id.as_str())))
     }
 }
 
