@@ -46,11 +46,28 @@ measure() {
     echo "$w $m"
 }
 
+# For commands that finish in milliseconds, where GNU time's 10 ms clock is
+# too coarse: median wall seconds of RUNS runs timed with bash's
+# microsecond clock, and the peak KiB of one run.
+measure_fine() {
+    local walls=() t0 t1 tmp
+    for _ in $(seq "$RUNS"); do
+        t0=$EPOCHREALTIME
+        "$@" > /dev/null 2>&1 || true
+        t1=$EPOCHREALTIME
+        walls+=("$(echo "$t1 - $t0" | bc -l)")
+    done
+    tmp=$(mktemp)
+    /usr/bin/time -f "%M" -o "$tmp" "$@" > /dev/null 2>&1 || true
+    echo "$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') $(tail -1 "$tmp")"
+    rm -f "$tmp"
+}
+
 row() { # name, mixplan measurement, parse measurement (or -)
     local name=$1 a=$2 b=$3
     local aw=${a% *} am=${a#* }
     if [ "$b" = "-" ]; then
-        printf '| %-44s | %8.3f s | %8.1f MB | %-18s |\n' "$name" "$aw" "$(echo "$am/1024" | bc -l)" ""
+        printf '| %-44s | %8.4f s | %8.1f MB | %-18s |\n' "$name" "$aw" "$(echo "$am/1024" | bc -l)" ""
     else
         local bw=${b% *} bm=${b#* }
         printf '| %-44s | %8.3f s | %8.1f MB | %5.2fx time, %4.2fx memory of parsing (%.3f s, %.1f MB) |\n' \
@@ -70,7 +87,7 @@ echo "| case | wall (median of $RUNS) | peak memory | against parsing alone |"
 echo "|---|---:|---:|---|"
 for c in $CASES; do
     case $c in
-        builtin) row "plan llava-1.5-7b --format json (built-in)" "$(RUNS=$((RUNS * 4)) measure "$BIN" plan llava-1.5-7b --format json)" - ;;
+        builtin) row "plan llava-1.5-7b --format json (built-in)" "$(RUNS=$((RUNS * 20)) measure_fine "$BIN" plan llava-1.5-7b --format json)" - ;;
         flat-100k) plan_case "100k datasets, 10k-entry recipe" flat 100000 r ;;
         flat-1m) plan_case "1M datasets, 100k-entry recipe" flat 1000000 r ;;
         chain) plan_case "10,000-deep composite chain" chain 10000 r ;;
