@@ -164,7 +164,8 @@ pub fn entry_counts(
         return out; // what the sized entries share is unknown, so are their counts
     }
     let rest = u128::from(budget) - absolute;
-    let tie = |a: usize, b: usize| tie(catalog, mix, &sized.iter().map(|z| z.ix).collect::<Vec<_>>(), a, b);
+    let sized_ix: Vec<usize> = sized.iter().map(|z| z.ix).collect();
+    let tie = |a: usize, b: usize| tie(catalog, mix, &sized_ix, a, b);
     let fixed: Vec<(usize, u64)> =
         out.iter().enumerate().filter_map(|(i, t)| t.taken.map(|n| (i, n))).collect();
     let solved =
