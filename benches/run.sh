@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process timings of the performance table in the README: each case
-# run RUNS times (default 5), the median wall time and peak memory printed,
+# run RUNS times (default 5; the built-in case 20 times as many), the median
+# wall time and the peak memory printed,
 # next to the same files parsed by the `toml` crate alone
 # (examples/parse_only.rs) where the target is a ratio to parsing.
 #
@@ -28,28 +29,11 @@ gen() { # case n -> dir
     echo "$d"
 }
 
-# median wall seconds and median peak KiB of RUNS runs of a command
+# Median wall seconds of RUNS runs of a command, timed with bash's
+# microsecond clock (GNU time's 10 ms clock is too coarse for the small
+# cases), and the peak KiB of one more run under /usr/bin/time (peak memory
+# does not vary between runs).
 measure() {
-    local walls=() mems=() tmp
-    tmp=$(mktemp)
-    for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$tmp" "$@" > /dev/null 2>&1 || true
-        local out
-        out=$(tail -1 "$tmp")
-        walls+=("${out% *}")
-        mems+=("${out#* }")
-    done
-    rm -f "$tmp"
-    local w m
-    w=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    m=$(printf '%s\n' "${mems[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "$w $m"
-}
-
-# For commands that finish in milliseconds, where GNU time's 10 ms clock is
-# too coarse: median wall seconds of RUNS runs timed with bash's
-# microsecond clock, and the peak KiB of one run.
-measure_fine() {
     local walls=() t0 t1 tmp
     for _ in $(seq "$RUNS"); do
         t0=$EPOCHREALTIME
@@ -70,7 +54,7 @@ row() { # name, mixplan measurement, parse measurement (or -)
         printf '| %-44s | %8.4f s | %8.1f MB | %-18s |\n' "$name" "$aw" "$(echo "$am/1024" | bc -l)" ""
     else
         local bw=${b% *} bm=${b#* }
-        printf '| %-44s | %8.3f s | %8.1f MB | %5.2fx time, %4.2fx memory of parsing (%.3f s, %.1f MB) |\n' \
+        printf '| %-44s | %8.4f s | %8.1f MB | %5.2fx time, %4.2fx memory of parsing (%.4f s, %.1f MB) |\n' \
             "$name" "$aw" "$(echo "$am/1024" | bc -l)" "$(echo "$aw/$bw" | bc -l)" "$(echo "$am/$bm" | bc -l)" \
             "$bw" "$(echo "$bm/1024" | bc -l)"
     fi
@@ -83,11 +67,11 @@ plan_case() { # label case n recipe
         "$(measure "$PARSE" "$d")"
 }
 
-echo "| case | wall (median of $RUNS) | peak memory | against parsing alone |"
+echo "| case | wall (median) | peak memory | against |"
 echo "|---|---:|---:|---|"
 for c in $CASES; do
     case $c in
-        builtin) row "plan llava-1.5-7b --format json (built-in)" "$(RUNS=$((RUNS * 20)) measure_fine "$BIN" plan llava-1.5-7b --format json)" - ;;
+        builtin) row "plan llava-1.5-7b --format json (built-in)" "$(RUNS=$((RUNS * 20)) measure "$BIN" plan llava-1.5-7b --format json)" - ;;
         flat-100k) plan_case "100k datasets, 10k-entry recipe" flat 100000 r ;;
         flat-1m) plan_case "1M datasets, 100k-entry recipe" flat 1000000 r ;;
         chain) plan_case "10,000-deep composite chain" chain 10000 r ;;
@@ -100,7 +84,7 @@ for c in $CASES; do
             a=$(measure "$BIN" --no-builtin --catalog "$d/catalog" --recipes "$d/recipes" plan r --format json)
             b=$(measure "$BIN" --no-builtin --catalog "$s/catalog" --recipes "$s/recipes" plan r --format json)
             aw=${a% *}; bw=${b% *}
-            printf '| %-44s | %8.3f s | %8.1f MB | %5.2fx the same stage with samples (%.3f s) |\n' \
+            printf '| %-44s | %8.4f s | %8.1f MB | %5.2fx the same stage with samples (%.4f s) |\n' \
                 "one stage of 300,000 weight entries" "$aw" "$(echo "${a#* }/1024" | bc -l)" "$(echo "$aw/$bw" | bc -l)" "$bw" ;;
         check)
             d=$(gen flat 695893)
