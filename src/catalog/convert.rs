@@ -38,7 +38,7 @@ pub(crate) fn positive(
 }
 
 /// A converted entry, or the id and place of one that could not be.
-pub type Converted = Result<Dataset, (String, Loc)>;
+pub type Converted = Result<Box<Dataset>, (String, Loc)>;
 
 /// Parses a catalog file and converts its entries (no catalog needed: this
 /// runs on many files at once).
@@ -67,7 +67,7 @@ pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diag
     }
 }
 
-fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnostics) -> Option<Dataset> {
+fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnostics) -> Option<Box<Dataset>> {
     let raw = entry.into_inner().0;
     let id = raw.id.get_ref().clone();
     let id_loc = loc_of(file, &raw.id);
@@ -145,7 +145,7 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
         variant_of_ix: None,
         image_sources_ix: Vec::new(),
     };
-    Some(Dataset {
+    Some(Box::new(Dataset {
         id,
         name: raw.name.into_inner(),
         aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),
@@ -172,7 +172,7 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
         notes: raw.notes,
         components,
         at,
-    })
+    }))
 }
 
 /// `text_tokens` checked: a positive mean or total, and a source.

@@ -129,11 +129,13 @@ impl Dataset {
     }
 }
 
-type Slot = crate::lazy::Lazy<Dataset>;
+/// Boxed, so that a dataset is moved as a pointer from conversion to its
+/// place in the catalog.
+type Slot = crate::lazy::Lazy<Box<Dataset>>;
 
 /// A built-in dataset from its bytes (written by the build, so they decode).
-impl crate::lazy::Decode for Dataset {
-    fn decode(raw: &[u8]) -> Dataset {
+impl crate::lazy::Decode for Box<Dataset> {
+    fn decode(raw: &[u8]) -> Box<Dataset> {
         let (mut d, at, comps): DatasetParts =
             rmp_serde::from_slice(raw).expect("the build wrote a valid dataset");
         d.at = at;
@@ -142,7 +144,7 @@ impl crate::lazy::Decode for Dataset {
             comp.dataset_loc = dataset_loc;
             comp.child = child;
         }
-        d
+        Box::new(d)
     }
 }
 
@@ -164,7 +166,7 @@ pub struct Catalog {
 impl Catalog {
     /// Adds a converted entry of a layer; a later layer replaces an entry
     /// with the same id (a note says so), the same layer may not repeat one.
-    pub fn insert(&mut self, ds: Dataset, layer: u8, diags: &mut Diagnostics) {
+    pub fn insert(&mut self, ds: Box<Dataset>, layer: u8, diags: &mut Diagnostics) {
         let key = fold(ds.id.as_str()).into_owned();
         match self.ids.get(&key).copied() {
             None => {
@@ -358,7 +360,7 @@ impl Catalog {
     }
 
     pub fn resolve(&self, name: &str) -> Option<&Dataset> {
-        self.lookup(name).map(|i| self.datasets[i.ix()].get())
+        self.lookup(name).map(|i| &**self.datasets[i.ix()].get())
     }
 
     pub fn is_broken(&self, name: &str) -> bool {
@@ -404,7 +406,7 @@ impl Catalog {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Dataset> {
-        self.datasets.iter().map(Slot::get)
+        self.datasets.iter().map(|s| &**s.get())
     }
 
     pub fn ids(&self) -> impl Iterator<Item = DsId> {
