@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 DIR=${BENCH_DIR:-target/bench-inputs}
-CASES=${CASES:-"builtin flat-100k flat-1m chain comb diamond extends include weights check"}
+CASES=${CASES:-"version builtin flat-100k flat-1m chain comb diamond extends include weights check"}
 cargo build --release --quiet --bin mixplan --example gen --example parse_only
 BIN=target/release/mixplan
 GEN=target/release/examples/gen
@@ -71,6 +71,7 @@ echo "| case | wall (median) | peak memory | against |"
 echo "|---|---:|---:|---|"
 for c in $CASES; do
     case $c in
+        version) row "mixplan --version (start-up alone)" "$(RUNS=$((RUNS * 20)) measure "$BIN" --version)" - ;;
         builtin) row "plan llava-1.5-7b --format json (built-in)" "$(RUNS=$((RUNS * 20)) measure "$BIN" plan llava-1.5-7b --format json)" - ;;
         flat-100k) plan_case "100k datasets, 10k-entry recipe" flat 100000 r ;;
         flat-1m) plan_case "1M datasets, 100k-entry recipe" flat 1000000 r ;;

@@ -94,11 +94,10 @@ impl Inputs {
         }
         let limit = overlays.max_file_size;
         let mut jobs: Vec<Job> = Vec::new();
-        // Each file by its resolved path (the path itself when it cannot be
-        // resolved: reading it will say why) and the id it was read as.
-        let mut seen: rustc_hash::FxHashMap<PathBuf, FileId> = Default::default();
+        // Each file by its identity, and the id it was read as.
+        let mut seen: rustc_hash::FxHashMap<FileKey, FileId> = Default::default();
         let mut once = |inputs: &mut Inputs, jobs: &mut Vec<Job>, path: &Path, want: Want, layer: u8| {
-            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let key = FileKey::of(path);
             if let Some(&f) = seen.get(&key) {
                 return Ok(f);
             }
@@ -382,6 +381,28 @@ pub fn looks_like_recipe(text: &str) -> bool {
 }
 
 /// The `.toml` files of a directory, or the file itself, sorted by name.
+/// A file's identity, to read a file reached by two paths once: its device
+/// and inode where the system has them (one `stat`), else its resolved path
+/// (the path itself when it cannot be resolved: reading it will say why).
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum FileKey {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+impl FileKey {
+    fn of(path: &Path) -> FileKey {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            if let Ok(m) = std::fs::metadata(path) {
+                return FileKey::Inode(m.dev(), m.ino());
+            }
+        }
+        FileKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, IoError> {
     let meta = std::fs::metadata(path).map_err(|e| IoError::new("read", path, e))?;
     if !meta.is_dir() {
@@ -389,8 +410,15 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, IoError> {
     }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(|e| IoError::new("read the directory", path, e))? {
-        let p = entry.map_err(|e| IoError::new("read the directory", path, e))?.path();
-        if p.extension().is_some_and(|e| e == "toml") && !p.is_dir() {
+        let entry = entry.map_err(|e| IoError::new("read the directory", path, e))?;
+        let p = entry.path();
+        // the entry's type comes with the listing; only a link needs a stat
+        let dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => p.is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => p.is_dir(),
+        };
+        if p.extension().is_some_and(|e| e == "toml") && !dir {
             files.push(p);
         }
     }
