@@ -822,7 +822,7 @@ impl Session<'_> {
         // A comparison does not carry the plans' warnings.
         let (plans, stderr) = self.plans(args, all, &opts, false)?;
         let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
-        let text = report::compare::render_width(&c, self.format, self.width);
+        let text = report::comparison(&c, self.format, self.width);
         Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
     }
 

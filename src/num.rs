@@ -403,6 +403,32 @@ fn level(total: u128, rates: &[BigRational], bounds: &[Bound]) -> BigRational {
     }
 }
 
+/// 0.12443 → "12.44%"; never "-0.00%".
+pub fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".into(), |p| format!("{:.2}%", (p * 100.0).max(0.0)))
+}
+
+/// A float without trailing zeros: 2 → "2", 0.25 → "0.25".
+pub fn trim_float(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A float for reading: no trailing zeros, thousands separated (1500 → "1,500").
+pub fn number(v: f64) -> String {
+    group(&trim_float(v))
+}
+
+/// A float with `places` decimals and thousands separators.
+pub fn decimal(v: f64, places: usize) -> String {
+    group(&format!("{v:.places$}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@
 //! dataset's size; its `seen` is what it takes times the stage's passes.
 
 use super::sizes::Sizes;
+use super::targets::Sized;
 use crate::catalog::Catalog;
 use crate::diag::{codes, Diagnostic, Diagnostics, Loc};
 use crate::num::{Bound, Dec, Infeasible};
@@ -58,12 +59,10 @@ enum Role {
     Unknown,
 }
 
-/// An entry the solver sizes: its index in the mix, rate, bounds and share.
-pub struct Sized {
-    pub ix: usize,
-    pub rate: BigRational,
-    pub bound: Bound,
-    pub share: Option<Dec>,
+/// A mix entry and the `recipe:stage` it comes from through `include`.
+pub struct Mixed<'a> {
+    pub entry: &'a Entry,
+    pub from: Option<String>,
 }
 
 /// Samples of each entry of a stage's mix.
@@ -191,7 +190,7 @@ pub fn entry_counts(
                         "`{}` of `{}` gets no sample: the budget leaves {} for {whom}",
                         amount_of(e, policy),
                         catalog.get(e.dataset).id,
-                        crate::report::count(rest)
+                        crate::num::thousands(rest)
                     ),
                 )
                 .at(Some(e.loc.clone()))
@@ -367,8 +366,8 @@ fn bound_of(
                 codes::INFEASIBLE_BOUNDS,
                 format!(
                     "`{id}` must take at least {} samples and at most {}",
-                    crate::report::count(b.lo),
-                    crate::report::count(b.hi.unwrap_or(0))
+                    crate::num::thousands(b.lo),
+                    crate::num::thousands(b.hi.unwrap_or(0))
                 ),
             )
             .at(Some(e.loc.clone()))
@@ -398,7 +397,7 @@ fn check_fixed(catalog: &Catalog, e: &Entry, n: u64, b: &Bound, diags: &mut Diag
                 "`{}` of `{}` takes {} samples, outside its bounds ({})",
                 e.amount.describe(),
                 catalog.get(e.dataset).id,
-                crate::report::count(u128::from(n)),
+                crate::num::thousands(u128::from(n)),
                 e.bounds.describe()
             ),
         )
@@ -419,8 +418,8 @@ fn exceeded(
     let first = mix.iter().zip(out).find(|(_, t)| t.taken.is_some()).map(|(e, _)| e.loc.clone());
     let message = format!(
         "the stage's entries take {}, more than its budget of {}",
-        crate::report::counted(absolute, "sample", "samples"),
-        crate::report::count(u128::from(budget))
+        crate::num::counted(absolute, "sample", "samples"),
+        crate::num::thousands(u128::from(budget))
     );
     // A budget that comes with an included stage: point at the include.
     let d = match include {
@@ -448,8 +447,8 @@ fn unused(budget: u64, absolute: u128, budget_loc: &Loc, policy: bool) -> Diagno
         codes::UNUSED_BUDGET,
         format!(
             "the budget of {} is not used: {what} (the entries take {})",
-            crate::report::counted(u128::from(budget), "sample", "samples"),
-            crate::report::count(absolute)
+            crate::num::counted(u128::from(budget), "sample", "samples"),
+            crate::num::thousands(absolute)
         ),
     )
     .at(Some(budget_loc.clone()))
@@ -466,7 +465,7 @@ fn infeasible(
     rest: u128,
     budget_loc: &Loc,
 ) -> Diagnostic {
-    let count = crate::report::count;
+    let count = crate::num::thousands;
     let (message, which): (String, Vec<&Sized>) = match why {
         Infeasible::TooMuch { minimums } => (
             format!(
@@ -542,7 +541,7 @@ fn zero(catalog: &Catalog, e: &Entry, size: u64) -> Diagnostic {
             "`{}` of `{}` ({}) rounds to no sample",
             e.amount.describe(),
             catalog.get(e.dataset).id,
-            crate::report::counted(u128::from(size), "sample", "samples")
+            crate::num::counted(u128::from(size), "sample", "samples")
         ),
     )
     .at(Some(e.loc.clone()))

@@ -3,19 +3,18 @@
 //! repetition, benchmarks used for training, data in the wrong kind of
 //! stage, evaluation contamination and the license a use requires.
 
-use super::alloc::Taken;
+use super::alloc::{Mixed, Taken};
 use super::expand::Split;
 use super::graph::StageKey;
 use super::model::{Counted, LeafRow, Totals};
-use super::stage::Mixed;
 use super::{PlanOptions, Planner};
 use crate::catalog::license::{dataset_use, Use};
 use crate::catalog::schema::DatasetStage;
 use crate::catalog::{Catalog, DsId};
 use crate::diag::{codes, Diagnostic, Diagnostics, Loc};
+use crate::num::thousands as count;
 use crate::recipe::schema::StageKind;
 use crate::recipe::Amount;
-use crate::report::count;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Where the entries of a stage are written, by dataset id: of several
@@ -175,8 +174,8 @@ fn epochs_warnings(
                 format!(
                     "`{}` is seen {} times in this stage (more than {})",
                     l.dataset,
-                    crate::report::decimal(e, 2),
-                    crate::report::number(opts.max_epochs)
+                    crate::num::decimal(e, 2),
+                    crate::num::number(opts.max_epochs)
                 ),
             )
             .at(locs.of(l))
@@ -298,7 +297,7 @@ pub fn contamination(
                 let Some(lix) = catalog.lookup(&l.dataset) else { continue };
                 let l_line = lineage(lix);
                 let path = {
-                    let mut p = crate::report::via_parts(&l.via, l.via_omitted).join(" → ");
+                    let mut p = super::expand::via_parts(&l.via, l.via_omitted).join(" → ");
                     if !p.is_empty() {
                         p.push_str(" → ");
                     }

@@ -248,9 +248,9 @@ pub fn stage(
     assumptions.push(format!(
         "GPU-hours: {} at {} TFLOPS dense BF16 peak, {}% of it reached (MFU {})",
         accelerator.gpu,
-        crate::report::trim_float(accelerator.peak_tflops),
-        crate::report::trim_float(accelerator.mfu * 100.0),
-        crate::report::trim_float(accelerator.mfu)
+        crate::num::trim_float(accelerator.peak_tflops),
+        crate::num::trim_float(accelerator.mfu * 100.0),
+        crate::num::trim_float(accelerator.mfu)
     ));
     Compute {
         visual_tokens: visual,
@@ -301,8 +301,8 @@ fn image_tokens(m: &Model, assumptions: &mut Vec<String>) -> ImageTokens {
     assumptions.push(format!(
         "{} tiling: {} to {} LLM tokens per image as the image's size decides; the low and high figures take every image at one end",
         t.scheme.as_str(),
-        crate::report::count(lo),
-        crate::report::count(hi)
+        crate::num::thousands(lo),
+        crate::num::thousands(hi)
     ));
     let enc =
         Range { min: Some(tiles_lo * u128::from(per_tile)), max: Some(tiles_hi * u128::from(per_tile)) };
@@ -349,7 +349,7 @@ fn frame_tokens(m: &Model, assumptions: &mut Vec<String>) -> Option<(u128, u128)
     let enc = m.encoder_tokens.unwrap_or(per);
     assumptions.push(format!(
         "a video sample holds one video of {frames} frames, {per} LLM tokens each ({} per video)",
-        crate::report::count(u128::from(per) * u128::from(frames))
+        crate::num::thousands(u128::from(per) * u128::from(frames))
     ));
     Some((u128::from(per) * u128::from(frames), u128::from(enc) * u128::from(frames)))
 }

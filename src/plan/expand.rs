@@ -474,7 +474,7 @@ fn chain(nodes: &[Node], anchor: &[Option<usize>], i: usize) -> (Vec<DsId>, u32)
 fn chain_text(catalog: &Catalog, via: &[DsId], omitted: u32, leaf: DsId) -> String {
     let mut parts: Vec<String> = via.iter().map(|d| catalog.get(*d).id.to_string()).collect();
     if omitted > 0 {
-        parts.insert(VIA_END, format!("… {} more …", crate::report::count(u128::from(omitted))));
+        parts.insert(VIA_END, format!("… {} more …", crate::num::thousands(u128::from(omitted))));
     }
     parts.push(catalog.get(leaf).id.to_string());
     format!("`{}`", parts.join(" → "))
@@ -517,7 +517,7 @@ fn counted_twice(catalog: &Catalog, nodes: &[Node], anchor: &[Option<usize>], i:
         _ => first,
     };
     let more = match nodes[i].paths {
-        PathCount::Exact(n) if n > 2 => format!(" and {} more", crate::report::count(n - 2)),
+        PathCount::Exact(n) if n > 2 => format!(" and {} more", crate::num::thousands(n - 2)),
         PathCount::Over => " and more".to_string(),
         _ => String::new(),
     };
@@ -532,4 +532,15 @@ fn counted_twice(catalog: &Catalog, nodes: &[Node], anchor: &[Option<usize>], i:
     .help(
         "take the leaf from one place only, or check that the composites really hold different samples of it",
     )
+}
+
+/// A leaf's chain of composites, and where the plan left some out of a
+/// very deep one, `… N more …` in their place.
+pub fn via_parts(v: &[String], omitted: u32) -> Vec<String> {
+    let mut parts: Vec<String> = v.to_vec();
+    if omitted > 0 {
+        let at = VIA_END.min(parts.len());
+        parts.insert(at, format!("… {} more …", crate::num::thousands(u128::from(omitted))));
+    }
+    parts
 }

@@ -354,7 +354,7 @@ impl PathCount {
 impl std::fmt::Display for PathCount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PathCount::Exact(n) => f.write_str(&crate::report::count(*n)),
+            PathCount::Exact(n) => f.write_str(&crate::num::thousands(*n)),
             PathCount::Over => f.write_str("more than 2^127"),
         }
     }

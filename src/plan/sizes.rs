@@ -92,8 +92,8 @@ impl Sizes {
                         format!(
                             "composite `{}` states {}; its components, some of them rounded, add up to {}",
                             ds.id,
-                            crate::report::counted(u128::from(stated), "sample", "samples"),
-                            crate::report::count(u128::from(sum))
+                            crate::num::counted(u128::from(stated), "sample", "samples"),
+                            crate::num::thousands(u128::from(sum))
                         ),
                     )
                     .at(ds.at.samples.clone())
@@ -122,8 +122,8 @@ impl Sizes {
                         format!(
                             "composite `{}` states {} but its components add up to {}",
                             ds.id,
-                            crate::report::counted(u128::from(stated), "sample", "samples"),
-                            crate::report::count(u128::from(sum))
+                            crate::num::counted(u128::from(stated), "sample", "samples"),
+                            crate::num::thousands(u128::from(sum))
                         ),
                     )
                     .at(ds.at.samples.clone())

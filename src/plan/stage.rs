@@ -2,7 +2,7 @@
 //! entries, its leaves, totals, shares and breakdowns. Each stage
 //! definition is planned once per run, whichever recipes inherit it.
 
-use super::alloc::{entry_counts, Rules, Taken};
+use super::alloc::{entry_counts, Mixed, Rules, Taken};
 use super::expand::{reach, split, Root, Split};
 use super::graph::StageKey;
 use super::model::{Counted, EntryRow, LeafRow, PathCount, StagePlan, Totals};
@@ -23,12 +23,6 @@ pub struct Outcome {
     pub reached: Vec<DsId>,
     /// Leaves with their seen counts, for recipe-level checks.
     pub leaf_ids: Vec<DsId>,
-}
-
-/// A mix entry and the `recipe:stage` it comes from through `include`.
-pub struct Mixed<'a> {
-    pub entry: &'a Entry,
-    pub from: Option<String>,
 }
 
 impl Planner<'_> {
@@ -283,8 +277,8 @@ impl Planner<'_> {
                         codes::BATCH_LARGER_THAN_STAGE,
                         format!(
                             "a batch of {} is larger than the stage ({})",
-                            crate::report::counted(u128::from(b), "sample", "samples"),
-                            crate::report::count(totals.total_seen.unwrap_or(0))
+                            crate::num::counted(u128::from(b), "sample", "samples"),
+                            crate::num::thousands(totals.total_seen.unwrap_or(0))
                         ),
                     )
                     .at(Some(stage.loc.clone())),
@@ -446,9 +440,9 @@ fn target_rows(
                     format!(
                         "target {label} = {} asks for {} samples; the plan gives {} ({})",
                         share.text(),
-                        crate::report::count(want),
-                        crate::report::count(s),
-                        crate::report::percent(achieved)
+                        crate::num::thousands(want),
+                        crate::num::thousands(s),
+                        crate::num::percent(achieved)
                     ),
                 )
                 .at(Some(loc.clone()))

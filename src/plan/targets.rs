@@ -22,15 +22,22 @@
 //! How close the plan came is measured afterwards on the leaves
 //! ([`achieved`]), so the report says what the model actually sees.
 
-use super::alloc::Sized;
 use super::sizes::Sizes;
 use crate::catalog::{Catalog, Dataset, DsId};
-use crate::num::{waterfill, Bound, Infeasible};
+use crate::num::{waterfill, Bound, Dec, Infeasible};
 use crate::recipe::{Entry, Target, TargetKey};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+/// An entry the solver sizes: its index in the mix, rate, bounds and share.
+pub struct Sized {
+    pub ix: usize,
+    pub rate: BigRational,
+    pub bound: Bound,
+    pub share: Option<Dec>,
+}
 
 /// A target group: its wanted total (samples of the whole stage) and each
 /// entry's part in it.

@@ -376,7 +376,7 @@ fn a_stated_total_in_words_allows_the_rounding_it_was_written_with() {
         let expected: Vec<String> = if warned {
             vec![format!(
                 "the plan counts {} distinct samples; the stage's source states 1,200,000 as `1.2M`",
-                crate::report::count(size as u128)
+                crate::num::thousands(size as u128)
             )]
         } else {
             vec![]

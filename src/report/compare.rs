@@ -12,7 +12,7 @@
 //! fractions of each recipe's seen samples in the compared stages, so
 //! `same_data` is unknown when either side's total is.
 
-use super::{count, percent, total_cell, Column, Format, Layout};
+use super::{count, percent, total_cell, Column, Layout};
 use crate::catalog::{Catalog, DsId};
 use crate::plan::{Plan, StagePlan, Totals};
 use crate::recipe::schema::StageKind;
@@ -394,24 +394,8 @@ fn users(plans: &[Plan], cells: &[Cell]) -> Vec<String> {
     plans.iter().zip(cells).filter(|(_, c)| c.used).map(|(p, _)| p.recipe.id.clone()).collect()
 }
 
-pub fn render(c: &Comparison, format: Format) -> String {
-    render_width(c, format, None)
-}
-
-/// The comparison with its terminal tables and lines fitted to `width`
-/// columns (`None`: no limit).
-pub fn render_width(c: &Comparison, format: Format, width: Option<usize>) -> String {
-    match format {
-        Format::Json => super::json(&rounded(c)),
-        Format::Csv => csv(c),
-        Format::Md => text(c, Layout::markdown()),
-        Format::Html => super::html::compare::render(c),
-        _ => text(c, Layout::terminal(width)),
-    }
-}
-
 /// Shares with 4 decimals, like the plan's JSON.
-fn rounded(c: &Comparison) -> serde_json::Value {
+pub(super) fn rounded(c: &Comparison) -> serde_json::Value {
     let mut v = serde_json::to_value(c).unwrap_or_default();
     round_floats(&mut v);
     v
@@ -430,7 +414,7 @@ fn round_floats(v: &mut serde_json::Value) {
 }
 
 /// Long CSV: one row per (level, key, recipe) where used.
-fn csv(c: &Comparison) -> String {
+pub(super) fn csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["level", "key", "used_by", "recipe", "seen", "share", "datasets"]);
     for (level, rows) in [("dataset", &c.rows), ("source", &c.sources), ("media", &c.media)] {
@@ -453,7 +437,7 @@ fn csv(c: &Comparison) -> String {
     super::csv_text(w)
 }
 
-fn text(c: &Comparison, lay: Layout) -> String {
+pub(super) fn text(c: &Comparison, lay: Layout) -> String {
     let mut out = String::new();
     let scope = c.stage_kind.map_or("all stages".to_string(), |k| format!("{} stages", k.as_str()));
     let level = match c.level {

@@ -94,35 +94,11 @@ pub fn plural(n: f64, one: &str, many: &str) -> String {
     }
 }
 
-/// A float without trailing zeros: 2 → "2", 0.25 → "0.25".
-pub fn trim_float(v: f64) -> String {
-    let s = format!("{v:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
-}
-
-/// A float for reading: no trailing zeros, thousands separated (1500 → "1,500").
-pub fn number(v: f64) -> String {
-    crate::num::group(&trim_float(v))
-}
+pub use crate::num::{decimal, number, percent, trim_float};
 
 /// "1 dataset", "2 datasets", "1,024 datasets".
 pub fn counted(n: u128, one: &str, many: &str) -> String {
     crate::num::counted(n, one, many)
-}
-
-/// A float with `places` decimals and thousands separators.
-pub fn decimal(v: f64, places: usize) -> String {
-    crate::num::group(&format!("{v:.places$}"))
-}
-
-/// 0.12443 → "12.44%"; never "-0.00%".
-pub fn percent(p: Option<f64>) -> String {
-    p.map_or_else(|| "-".into(), |p| format!("{:.2}%", (p * 100.0).max(0.0)))
 }
 
 pub fn epochs(e: Option<f64>) -> String {
@@ -173,15 +149,41 @@ pub fn via_short(v: &[String], omitted: u32) -> String {
     format!("{} → {} → … ({} more) → {}", v[0], v[1], count(more), v[v.len() - 1])
 }
 
-/// A leaf's chain of composites, and where the plan left some out of a
-/// very deep one, `… N more …` in their place.
-pub fn via_parts(v: &[String], omitted: u32) -> Vec<String> {
-    let mut parts: Vec<String> = v.to_vec();
-    if omitted > 0 {
-        let at = crate::plan::expand::VIA_END.min(parts.len());
-        parts.insert(at, format!("… {} more …", count(u128::from(omitted))));
+pub use crate::plan::expand::via_parts;
+
+/// A comparison in `format`, its terminal tables and lines fitted to
+/// `width` columns (`None`: no limit).
+pub fn comparison(c: &compare::Comparison, format: Format, width: Option<usize>) -> String {
+    match format {
+        Format::Json => json(&compare::rounded(c)),
+        Format::Csv => compare::csv(c),
+        Format::Md => compare::text(c, Layout::markdown()),
+        Format::Html => html::compare::render(c),
+        _ => compare::text(c, Layout::terminal(width)),
     }
-    parts
+}
+
+/// "commercial 38.05%, non-commercial 20.00% (a, b), unknown 41.95% (…)".
+pub fn license_summary(lines: &[crate::plan::LicenseLine]) -> String {
+    if lines.is_empty() {
+        return "no known counts".into();
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let list = if l.allows == crate::catalog::license::Use::Commercial {
+                String::new()
+            } else {
+                let shown: Vec<&str> = l.datasets.iter().take(4).map(String::as_str).collect();
+                let more = l.datasets.len().saturating_sub(4);
+                let more =
+                    if more > 0 { format!(" and {} more", count(more as u128)) } else { String::new() };
+                format!(" ({}{more})", shown.join(", "))
+            };
+            format!("{} {}{list}", l.allows.as_str(), percent(l.share))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

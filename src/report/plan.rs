@@ -341,35 +341,12 @@ fn breakdown_lines(b: &Breakdown, licenses: &[LicenseLine]) -> Vec<String> {
         format!("by task: {}", shares_line(&b.by_task)),
         format!("by generator: {}", shares_line(&b.by_generator)),
         format!("by license: {}", shares_line(&b.by_license)),
-        format!("license summary: {}", license_summary(licenses)),
+        format!("license summary: {}", super::license_summary(licenses)),
     ];
     if let Some(e) = b.effective_datasets {
         out.push(format!("effective number of datasets: {}", super::decimal(e, 2)));
     }
     out
-}
-
-/// "commercial 38.05%, non-commercial 20.00% (a, b), unknown 41.95% (…)".
-pub fn license_summary(lines: &[LicenseLine]) -> String {
-    if lines.is_empty() {
-        return "no known counts".into();
-    }
-    lines
-        .iter()
-        .map(|l| {
-            let list = if l.allows == crate::catalog::license::Use::Commercial {
-                String::new()
-            } else {
-                let shown: Vec<&str> = l.datasets.iter().take(4).map(String::as_str).collect();
-                let more = l.datasets.len().saturating_sub(4);
-                let more =
-                    if more > 0 { format!(" and {} more", count(more as u128)) } else { String::new() };
-                format!(" ({}{more})", shown.join(", "))
-            };
-            format!("{} {}{list}", l.allows.as_str(), percent(l.share))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn warning_line(w: &JsonDiagnostic) -> String {

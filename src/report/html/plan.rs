@@ -197,7 +197,7 @@ fn breakdowns(bd: &Breakdown, licenses: &[LicenseLine]) -> String {
         s,
         "<div>license allows</div><div>{}<p class=\"muted\">{}</p></div>",
         breakdown(&uses, "use"),
-        esc(&crate::report::plan::license_summary(licenses))
+        esc(&crate::report::license_summary(licenses))
     );
     s.push_str("</div>\n");
     if let Some(e) = bd.effective_datasets {
