@@ -259,3 +259,24 @@ fn llava_1_5_13b_estimate_brackets_the_paper_s_training_time() {
     let v = json(&["plan", "llava-1.5-13b"]);
     assert_eq!(v["recipe"]["model"]["params"]["llm"], 13_015_864_320u64);
 }
+
+/// Qwen-VL's paper prints its parameter counts rounded (1.9B, 0.08B,
+/// 7.7B): the FLOPs say they carry that rounding; LLaVA-1.5's counts are
+/// exact and say nothing of the kind.
+#[test]
+fn flops_from_rounded_parameter_counts_say_so() {
+    let note = "parameter counts as the source rounds them (`params_approx`): the FLOPs carry that rounding";
+    let assumptions = |recipe: &str, id: &str| -> Vec<String> {
+        let v = json(&["plan", recipe]);
+        stage(&v, id)["compute"]["assumptions"]
+            .as_array()
+            .expect("assumptions")
+            .iter()
+            .map(|a| a.as_str().expect("text").to_string())
+            .collect()
+    };
+    let qwen = json(&["plan", "qwen-vl"]);
+    let first = qwen["stages"][0]["id"].as_str().expect("a stage").to_string();
+    assert!(assumptions("qwen-vl", &first).iter().any(|a| a == note));
+    assert!(!assumptions("llava-1.5-7b", "pretrain").iter().any(|a| a == note));
+}

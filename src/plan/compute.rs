@@ -483,6 +483,12 @@ fn flops(
         lo = lo.zip(d.min).map(|(l, d)| l + c_lo * n as f64 * d as f64);
         hi = hi.zip(d.max).map(|(h, d)| h + c_hi * n as f64 * d as f64);
     }
+    if m.params_approx {
+        assumptions.push(
+            "parameter counts as the source rounds them (`params_approx`): the FLOPs carry that rounding"
+                .into(),
+        );
+    }
     let missing: Vec<&String> = trainable.iter().filter(|t| !m.params.contains_key(t.as_str())).collect();
     if !missing.is_empty() {
         hi = None;

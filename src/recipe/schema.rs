@@ -88,6 +88,10 @@ pub struct Model {
     pub params: std::collections::BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params_source: Option<String>,
+    /// The source prints the parameter counts rounded (`7.7B`, `290m`):
+    /// the compute estimates say they carry that rounding.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub params_approx: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
@@ -106,6 +110,7 @@ impl Model {
         {
             p.params.clear();
             p.params_source = None;
+            p.params_approx = false;
         }
         Model {
             llm: self.llm.or(p.llm),
@@ -117,6 +122,7 @@ impl Model {
             frame_tokens: self.frame_tokens.or(p.frame_tokens),
             frames: self.frames.or(p.frames),
             resolution: self.resolution.or(p.resolution),
+            params_approx: if self.params.is_empty() { p.params_approx } else { self.params_approx },
             params: if self.params.is_empty() { p.params } else { self.params },
             params_source: self.params_source.or(p.params_source),
             source: self.source.or(p.source),
