@@ -312,11 +312,15 @@ fn parse_level(s: &str) -> Result<Level, String> {
 }
 
 /// What a command prints and how the process ends.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Outcome {
     pub stdout: Vec<u8>,
     pub stderr: String,
     pub code: u8,
+    /// The inputs the command read, handed back so that the binary can exit
+    /// without freeing them one by one (a large catalog takes a tenth of
+    /// the run to free); a library caller simply drops them.
+    pub inputs: Option<Box<Inputs>>,
 }
 
 pub const EXIT_INVALID: u8 = 1;
@@ -484,7 +488,7 @@ pub fn run(cli: Cli) -> Outcome {
             let stage = inputs
                 .recipes
                 .ixs()
-                .any(|r| inputs.recipes.get(r).stages.iter().any(|st| st.id.as_str() == key));
+                .any(|r| inputs.recipes.skeleton(r).stages.iter().any(|(id, _)| id.as_str() == key));
             if inputs.catalog.lookup(key).is_none() && !stage {
                 return Outcome::usage(&format!("--allow {entry}: no dataset or stage `{key}`"));
             }
@@ -501,9 +505,12 @@ pub fn run(cli: Cli) -> Outcome {
         limit: overlays.max_file_size,
     };
     let out = session.run(cli.command);
-    match out {
+    drop(session);
+    let mut out = match out {
         Ok(o) | Err(o) => o,
-    }
+    };
+    out.inputs = Some(Box::new(inputs));
+    out
 }
 
 /// The width terminal tables fit: the terminal's when standard output is
@@ -681,11 +688,17 @@ impl Session<'_> {
                         stdout: format!("{summary}\n").into_bytes(),
                         stderr: shown.render(sources),
                         code,
+                        ..Default::default()
                     }
                 });
             }
         };
-        Ok(Outcome { stdout: stdout.into_bytes(), stderr: format!("{summary}\n"), code })
+        Ok(Outcome {
+            stdout: stdout.into_bytes(),
+            stderr: format!("{summary}\n"),
+            code,
+            ..Default::default()
+        })
     }
 
     /// The recipe an argument names (a path is read as a recipe file).
@@ -801,7 +814,7 @@ impl Session<'_> {
         let in_output = matches!(self.format, Format::Table | Format::Md | Format::Json | Format::Html);
         let (plans, stderr) = self.plans(&[recipe.to_string()], false, &opts, in_output)?;
         let text = report::plan::render_width(&plans[0], self.format, self.width);
-        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
+        Ok(Outcome { stdout: text.into_bytes(), stderr, ..Default::default() })
     }
 
     fn compare(
@@ -823,7 +836,7 @@ impl Session<'_> {
         let (plans, stderr) = self.plans(args, all, &opts, false)?;
         let c = report::compare::compare(&plans, &self.inputs.catalog, level, stage);
         let text = report::comparison(&c, self.format, self.width);
-        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
+        Ok(Outcome { stdout: text.into_bytes(), stderr, ..Default::default() })
     }
 
     fn export(&mut self, args: &[String], all: bool, out: &Path) -> Result<Outcome, Outcome> {
@@ -842,7 +855,9 @@ impl Session<'_> {
             _ => plural(text.len(), "byte"),
         };
         match crate::output::write(out, text.into_bytes()).map_err(|e| Outcome::io(&e))? {
-            crate::output::Written::Stdout(bytes) => Ok(Outcome { stdout: bytes, stderr, code: 0 }),
+            crate::output::Written::Stdout(bytes) => {
+                Ok(Outcome { stdout: bytes, stderr, ..Default::default() })
+            }
             crate::output::Written::File(p) => {
                 stderr.push_str(&format!(
                     "wrote {rows} for {} to {}\n",
@@ -946,7 +961,7 @@ impl Session<'_> {
             let json = crate::export::report_json(&items, to, &exported);
             match crate::output::write(r, json.into_bytes()).map_err(|e| Outcome::io(&e))? {
                 crate::output::Written::Stdout(b) if stdout.is_empty() => {
-                    return Ok(Outcome { stdout: b, stderr, code: 0 })
+                    return Ok(Outcome { stdout: b, stderr, ..Default::default() })
                 }
                 crate::output::Written::Stdout(_) => {
                     return Err(Outcome::usage("`--report -` and `--out -` cannot both be standard output"))
@@ -954,7 +969,7 @@ impl Session<'_> {
                 crate::output::Written::File(_) => {}
             }
         }
-        Ok(Outcome { stdout, stderr, code: 0 })
+        Ok(Outcome { stdout, stderr, ..Default::default() })
     }
 
     fn inputs_limit(&self) -> u64 {
@@ -1001,7 +1016,7 @@ impl Session<'_> {
         }
         let lines = report::listing::recipe_lines(&plans);
         let text = report::listing::recipes_width(&lines, self.format, self.width);
-        Ok(Outcome { stdout: text.into_bytes(), stderr, code: 0 })
+        Ok(Outcome { stdout: text.into_bytes(), stderr, ..Default::default() })
     }
 
     fn catalog(&self, c: CatalogCommand) -> Result<Outcome, Outcome> {
@@ -1192,7 +1207,7 @@ fn import(catalog: &crate::catalog::Catalog, file: &Path, out: Option<&Path>, li
         report::count(imported.known.len() as u128),
         out.filter(|p| p.as_os_str() != "-").map_or(String::new(), |p| format!("; wrote {}", p.display())),
     ));
-    Outcome { stdout, stderr, code: 0 }
+    Outcome { stdout, stderr, ..Default::default() }
 }
 
 /// A file read whole, refused above `limit` bytes.
@@ -1298,5 +1313,5 @@ fn import_config(
         file.display(),
         to_file.map_or(String::new(), |p| format!("; wrote {}", p.display()))
     ));
-    Outcome { stdout, stderr, code: 0 }
+    Outcome { stdout, stderr, ..Default::default() }
 }
