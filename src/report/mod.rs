@@ -85,6 +85,22 @@ pub fn total_cell(total: Option<u128>, known: u128) -> String {
 }
 
 /// "1 epoch", "3 epochs", "0.5 epochs", "1,500 epochs".
+/// A stage's training facts as short phrases, in a fixed order: batch,
+/// learning rate, epochs, length, hardware, duration.
+pub fn training_facts(t: &crate::recipe::schema::Training) -> Vec<String> {
+    [
+        t.global_batch.map(|v| format!("global batch {}", count(u128::from(v)))),
+        t.learning_rate.map(|v| format!("lr {v}")),
+        t.epochs.map(|v| plural(v, "epoch", "epochs")),
+        t.max_length.map(|v| format!("max length {}", count(u128::from(v)))),
+        t.hardware.clone(),
+        t.duration.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 pub fn plural(n: f64, one: &str, many: &str) -> String {
     let t = number(n);
     if t == "1" {

@@ -299,17 +299,7 @@ fn stage_facts(s: &StagePlan, recipe: &str) -> Vec<(&'static str, String)> {
         f.push(("stated", format!("{} samples{said}", count(u128::from(v)))));
     }
     if let Some(t) = &s.training {
-        let parts: Vec<String> = [
-            t.global_batch.map(|v| format!("global batch {}", count(u128::from(v)))),
-            t.learning_rate.map(|v| format!("lr {v}")),
-            t.epochs.map(|v| plural(v, "epoch", "epochs")),
-            t.max_length.map(|v| format!("max length {}", count(u128::from(v)))),
-            t.hardware.clone(),
-            t.duration.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let parts = crate::report::training_facts(t);
         if !parts.is_empty() {
             f.push(("training", esc(&parts.join(", "))));
         }
