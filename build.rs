@@ -29,6 +29,9 @@ mod num;
 #[path = "src/parse.rs"]
 #[rustfmt::skip]
 mod parse;
+#[path = "src/plain_toml.rs"]
+#[rustfmt::skip]
+mod plain_toml;
 #[path = "src/quantity.rs"]
 #[rustfmt::skip]
 mod quantity;

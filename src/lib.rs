@@ -28,6 +28,7 @@ pub mod load;
 pub mod num;
 pub mod output;
 pub mod parse;
+pub mod plain_toml;
 pub mod plan;
 pub mod quantity;
 pub mod recipe;

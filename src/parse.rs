@@ -7,8 +7,13 @@ use serde::de::DeserializeOwned;
 use std::ops::Range;
 
 /// Parses TOML into a raw schema type; a syntax or schema error becomes a
-/// diagnostic pointing at the offending span, in our words.
+/// diagnostic pointing at the offending span, in our words. Plain TOML is
+/// read by [`crate::plain_toml`]; whatever that leaves, errors included, by
+/// the `toml` crate.
 pub fn parse_toml<T: DeserializeOwned>(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<T> {
+    if let Ok(v) = crate::plain_toml::from_str(text) {
+        return Some(v);
+    }
     match toml::from_str::<T>(text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -25,14 +30,28 @@ pub type Entry<T> = Result<T, Option<(String, Range<usize>)>>;
 /// Reads a file that holds one list of tables, `[[key]]`, table by table: a
 /// mistake in one table costs that table only, and every table's first
 /// mistake is reported. A syntax error, a key other than `key` at the top,
-/// or a `key` that is not a list of tables stops the file.
-pub fn parse_tables<T: DeserializeOwned>(
+/// or a `key` that is not a list of tables stops the file. Each table read
+/// (or not) goes to `each`, in the file's order, which may keep something
+/// of it.
+pub fn parse_tables<T: DeserializeOwned, U>(
     file: FileId,
     text: &str,
     key: &str,
     diags: &mut Diagnostics,
-) -> Vec<Entry<T>> {
+    mut each: impl FnMut(Entry<T>, &mut Diagnostics) -> Option<U>,
+) -> Vec<U> {
     use toml::de::{DeTable, DeValue, ValueDeserializer};
+    // Plain TOML: each table handed on as soon as it is read. If the quick
+    // reader gives up part way, what it gave is dropped and the file is
+    // read again below.
+    let mut kept = Vec::new();
+    let mut said = Diagnostics::default();
+    let quick = crate::plain_toml::tables_each(text, key, |t| kept.extend(each(Ok(t), &mut said)));
+    if quick.is_ok() {
+        diags.extend(said.into_vec());
+        return kept;
+    }
+    drop(kept);
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
         Err(e) => {
@@ -63,7 +82,9 @@ pub fn parse_tables<T: DeserializeOwned>(
         );
         return Vec::new();
     };
-    items
+    // Every table read first, then handed on: the errors of reading come
+    // before what `each` finds.
+    let entries: Vec<Entry<T>> = items
         .into_iter()
         .map(|item| {
             let id = item
@@ -76,7 +97,8 @@ pub fn parse_tables<T: DeserializeOwned>(
                 id
             })
         })
-        .collect()
+        .collect();
+    entries.into_iter().filter_map(|e| each(e, diags)).collect()
 }
 
 /// Messages of ours (from the value visitors in [`crate::schema`]) and of

@@ -43,18 +43,19 @@ pub type Converted = Result<Box<Dataset>, (String, Loc)>;
 /// Parses a catalog file and converts its entries (no catalog needed: this
 /// runs on many files at once).
 pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Converted> {
-    crate::parse::parse_tables::<Spanned<Table<RawDataset>>>(file, text, "dataset", diags)
-        .into_iter()
-        .filter_map(|entry| match entry {
-            Ok(entry) => {
-                let id_loc = loc_of(file, &entry.get_ref().id);
-                let id = entry.get_ref().id.get_ref().to_string();
-                Some(convert(file, entry, diags).ok_or((id, id_loc)))
+    crate::parse::parse_tables::<Spanned<Table<RawDataset>>, _>(
+        file,
+        text,
+        "dataset",
+        diags,
+        |entry, diags| {
+            match entry {
+                Ok(entry) => Some(convert(file, entry, diags)),
+                // An entry that could not be read, known by its id if it has one.
+                Err(id) => id.map(|(id, span)| Err((id, Loc::new(file, span)))),
             }
-            // An entry that could not be read, known by its id if it has one.
-            Err(id) => id.map(|(id, span)| Err((id, Loc::new(file, span)))),
-        })
-        .collect()
+        },
+    )
 }
 
 /// Parses a catalog file and adds its entries to `catalog` in `layer`.
@@ -67,7 +68,8 @@ pub fn add_file(catalog: &mut Catalog, file: FileId, text: &str, layer: u8, diag
     }
 }
 
-fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnostics) -> Option<Box<Dataset>> {
+/// A dataset checked and converted, or its id and where it is written.
+fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnostics) -> Converted {
     let raw = entry.into_inner().0;
     let id = raw.id.get_ref().clone();
     let id_loc = loc_of(file, &raw.id);
@@ -130,10 +132,12 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
             .collect::<Vec<_>>()
     });
     let failed = local.has_errors();
-    let subject = Subject::Dataset(id.to_string());
-    diags.extend(local.into_vec().into_iter().map(|x| x.about(subject.clone())));
+    if !local.is_empty() {
+        let subject = Subject::Dataset(id.to_string());
+        diags.extend(local.into_vec().into_iter().map(|x| x.about(subject.clone())));
+    }
     if failed {
-        return None;
+        return Err((id.to_string(), id_loc));
     }
     let at = Locs {
         id: id_loc,
@@ -145,7 +149,7 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
         variant_of_ix: None,
         image_sources_ix: Vec::new(),
     };
-    Some(Box::new(Dataset {
+    Ok(Box::new(Dataset {
         id,
         name: raw.name.into_inner(),
         aliases: raw.aliases.into_iter().map(Spanned::into_inner).collect(),

@@ -314,9 +314,14 @@ pub fn split(
             }
             match (held, denom) {
                 (Some(h), Some(d)) => {
-                    let f = BigRational::new(BigInt::from(h), BigInt::from(d));
-                    let t = &taken * &f;
-                    let u = unique.as_ref().map(|u| u * &f);
+                    // A part that is the whole (a chain of one-part
+                    // composites) passes its mass on unchanged.
+                    let (t, u) = if u128::from(h) == d {
+                        (taken.clone(), unique.clone())
+                    } else {
+                        let f = BigRational::new(BigInt::from(h), BigInt::from(d));
+                        (&taken * &f, unique.as_ref().map(|u| u * &f))
+                    };
                     if !whole {
                         passed_t += &t;
                         passed_u += u.as_ref().unwrap_or(&t);
@@ -329,7 +334,11 @@ pub fn split(
                             child.unique = Some(cu);
                         }
                     }
-                    child.taken += t;
+                    if child.taken.is_zero() {
+                        child.taken = t;
+                    } else {
+                        child.taken += t;
+                    }
                 }
                 _ => child.unknown = true,
             }
