@@ -366,17 +366,21 @@ pub fn head(path: &Path) -> Result<String, IoError> {
 /// Whether a file holds catalog entries (`[[dataset]]`, or the common slip
 /// `[dataset]`) rather than a recipe.
 pub fn looks_like_catalog(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("[[dataset]]") || l.starts_with("[dataset]")
-    })
+    starts_a_line(text, &["[dataset]", "[[dataset]]"])
 }
 
 /// Whether a file holds a recipe (`[[stage]]`, `[stage]` or `extends`).
 pub fn looks_like_recipe(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("[[stage]]") || l.starts_with("[stage]") || l.starts_with("extends")
+    starts_a_line(text, &["[stage]", "[[stage]]", "extends"])
+}
+
+/// Whether a line starts (after spaces) with one of `starts`. Found by
+/// substring search, then checked by looking back over spaces only: a large
+/// file is not split into lines, and the look-backs never overlap.
+fn starts_a_line(text: &str, starts: &[&str]) -> bool {
+    starts.iter().any(|pat| {
+        text.match_indices(pat)
+            .any(|(at, _)| text[..at].chars().rev().take_while(|&c| c != '\n').all(char::is_whitespace))
     })
 }
 
@@ -424,4 +428,25 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, IoError> {
     }
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{looks_like_catalog, looks_like_recipe};
+
+    #[test]
+    fn a_kind_is_told_by_what_starts_a_line() {
+        assert!(looks_like_catalog("# a catalog\n[[dataset]]\nid = \"a\"\n"));
+        assert!(looks_like_catalog("  \t[dataset]\r\n"));
+        assert!(!looks_like_catalog("x = \"[[dataset]]\"\n# [[dataset]]\n"));
+        assert!(looks_like_recipe("id = \"r\"\nextends = \"base\"\n"));
+        assert!(looks_like_recipe("a = 1\r\n [[stage]]\n"));
+        assert!(looks_like_recipe("[stage]"));
+        assert!(!looks_like_recipe("notes = \"extends the base\"\n#[[stage]]\nx = 1 [stage]\n"));
+        assert!(!looks_like_recipe(""));
+        // many matches inside long lines: each looks back only over spaces
+        let long = "a extends ".repeat(200_000);
+        assert!(!looks_like_recipe(&long));
+        assert!(looks_like_recipe(&format!("{long}\n  extends = \"x\"")));
+    }
 }

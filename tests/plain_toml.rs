@@ -355,6 +355,12 @@ fn damaged_copies_of_real_files_never_split_the_readers() {
         let piece: String = text.split("[[dataset]]").take(4).collect::<Vec<_>>().join("[[dataset]]");
         seeds.push((path, piece));
     }
+    // an entry with a multi-line string, as the built-in catalog writes them
+    for (path, text) in files(&["catalog"]) {
+        if let Some(entry) = text.split("[[dataset]]").find(|e| e.contains("\"\"\"")) {
+            seeds.push((path, format!("[[dataset]]{entry}")));
+        }
+    }
     seeds.extend(TAKES.iter().map(|t| ("a case of TAKES".to_string(), t.to_string())));
     // PLAIN_TOML_ROUNDS=20000 (and PLAIN_TOML_SEED) for a longer search
     let rounds: usize = std::env::var("PLAIN_TOML_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(250);

@@ -286,14 +286,14 @@ impl<'a> Planner<'a> {
         opts: &PlanOptions,
     ) -> (Vec<Diagnostic>, usize) {
         let (recipes, files) = self.closure(recipe, keys);
-        let mut datasets: FxHashSet<String> = FxHashSet::default();
+        let mut datasets: FxHashSet<&str> = FxHashSet::default();
         for (_, o) in outcomes {
-            datasets.extend(o.reached.iter().map(|d| self.inputs.catalog.get(*d).id.to_string()));
+            datasets.extend(o.reached.iter().map(|d| self.inputs.catalog.get(*d).id.as_str()));
         }
         let allow = self.allowed(recipe, opts);
         let concerns = |d: &Diagnostic| match &d.subject {
             Some(Subject::Recipe(r)) => recipes.contains(r),
-            Some(Subject::Dataset(x)) => datasets.contains(x),
+            Some(Subject::Dataset(x)) => datasets.contains(x.as_str()),
             None => match &d.loc {
                 Some(l) => !self.inputs.recipe_files.contains(&l.file) || files.contains(&l.file),
                 None => true,
@@ -316,7 +316,7 @@ impl<'a> Planner<'a> {
             d.code != codes::OVERLAY_REPLACES
                 || d.subject.as_ref().is_some_and(|s| match s {
                     Subject::Recipe(r) => recipes.contains(r),
-                    Subject::Dataset(x) => datasets.contains(x),
+                    Subject::Dataset(x) => datasets.contains(x.as_str()),
                 })
         });
         (out, elsewhere)
