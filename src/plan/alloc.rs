@@ -510,11 +510,14 @@ fn infeasible(
 /// Ties go to the smaller dataset id; the amount breaks ties between two
 /// entries of one dataset, so the order of entries never matters.
 fn tie(catalog: &Catalog, mix: &[&Entry], weighted: &[usize], a: usize, b: usize) -> std::cmp::Ordering {
-    let key = |x: usize| {
-        let e = mix[weighted[x]];
-        (catalog.get(e.dataset).id.as_str(), e.amount.describe())
-    };
-    key(a).cmp(&key(b))
+    let (ea, eb) = (mix[weighted[a]], mix[weighted[b]]);
+    // the amount's text only for two entries of one dataset: it allocates
+    catalog
+        .get(ea.dataset)
+        .id
+        .as_str()
+        .cmp(catalog.get(eb.dataset).id.as_str())
+        .then_with(|| ea.amount.describe().cmp(&eb.amount.describe()))
 }
 
 /// Distinct samples: what is taken, at most the dataset's size. With the
