@@ -313,11 +313,14 @@ enum Text {
 /// Reads at most `limit` bytes; a UTF-8 byte order mark is dropped.
 fn read_text(path: &Path, limit: u64) -> Result<Text, IoError> {
     let f = std::fs::File::open(path).map_err(|e| IoError::new("read", path, e))?;
-    if f.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = f.metadata().ok();
+    if meta.as_ref().is_some_and(|m| m.is_dir()) {
         let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory");
         return Err(IoError::new("read", path, e));
     }
-    let mut bytes = Vec::new();
+    // sized once from the file's length (a hint: the file may change)
+    let hint = meta.map_or(0, |m| m.len().min(limit).saturating_add(1));
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     f.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| IoError::new("read", path, e))?;
     if bytes.len() as u64 > limit {
         return Ok(Text::TooLarge);

@@ -332,7 +332,11 @@ impl<'a> Reader<'a> {
             }
             path.push(at);
         }
-        let new = || Item { span: span.clone(), value: Value::Table(Table::default()) };
+        // room for a dataset's keys at once
+        let new = || Item {
+            span: span.clone(),
+            value: Value::Table(Table { entries: Vec::with_capacity(16), ..Table::default() }),
+        };
         let at = match (list, table.find(&last)) {
             (true, Some(at)) => match &mut table.entries[at] {
                 Entry { key, item: Item { value: Value::Array(a), .. }, .. } if a.of_tables => {
