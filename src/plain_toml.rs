@@ -20,7 +20,7 @@
 //!
 //! Not in it, so read by the `toml` crate: `\r\n` inside strings, dates and
 //! times, `inf`/`nan`, hexadecimal, octal and binary integers, dotted keys,
-//! TOML 1.1's newlines inside inline tables, nesting deeper than
+//! TOML 1.1's newlines inside inline tables, nesting or headers deeper than
 //! [`MAX_DEPTH`], control characters anywhere, a byte-order mark.
 //!
 //! The tree keeps the spans the `toml` crate gives: a string's span covers
@@ -35,8 +35,9 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// Arrays and inline tables nested deeper than this are left to the
-/// `toml` crate (the reader recurses on them).
+/// Arrays and inline tables nested deeper than this, and headers of more
+/// keys, are left to the `toml` crate (the reader recurses on the first and
+/// walks the second for every line under it).
 pub const MAX_DEPTH: usize = 32;
 
 /// The reader gave up: the text is outside the subset, or wrong, or a value
@@ -321,6 +322,11 @@ impl<'a> Reader<'a> {
             self.pos += 1;
         }
         let span = start..self.pos;
+        // Every `key = value` under the header walks its path again: a
+        // deep one is left to the toml crate.
+        if keys.len() > MAX_DEPTH {
+            return Err(Bail);
+        }
         let (last, last_span) = keys.pop().ok_or(Bail)?;
         let mut path = Vec::with_capacity(keys.len() + 1);
         let mut table = root;

@@ -245,6 +245,17 @@ fn deep_nesting_is_left_to_the_toml_crate() {
     assert!(plain_toml::parse(&text).is_err());
     let text = format!("a = {}{}\n", "[".repeat(10), "]".repeat(10));
     assert!(agrees(&text, "ten deep"));
+    // a header of many keys (each made by the header before it)
+    let mut text = String::new();
+    let mut path = String::from("t");
+    for i in 0..n {
+        let _ = writeln!(text, "[{path}]\nx = {i}");
+        path.push_str(".u");
+    }
+    assert!(plain_toml::parse(&text).is_err());
+    assert!(DeTable::parse(&text).is_ok());
+    let shallow: String = text.lines().take(2 * 10).map(|l| format!("{l}\n")).collect();
+    assert!(agrees(&shallow, "ten headers deep"));
 }
 
 #[test]
