@@ -8,7 +8,9 @@ use std::fmt;
 /// (`LLaVA_Instruct` finds `llava-instruct`). Two ids or aliases with the
 /// same folded name are an error.
 pub fn fold(name: &str) -> Cow<'_, str> {
-    let t = name.trim();
+    // an ASCII byte other than a space at each end: nothing to trim
+    let bare = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    let t = if bare(name.as_bytes().first()) && bare(name.as_bytes().last()) { name } else { name.trim() };
     if t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
         return Cow::Borrowed(t);
     }
@@ -102,6 +104,12 @@ mod tests {
         assert_eq!(fold("LLaVA_Instruct 150K"), "llava-instruct-150k");
         assert_eq!(fold("a_b"), fold("a-b"));
         assert!(matches!(fold("vqav2"), Cow::Borrowed(_)));
+        // spaces at the ends go, Unicode ones too; inner ones become `-`
+        assert_eq!(fold("  vqav2\t"), "vqav2");
+        assert_eq!(fold("\u{3000}vqav2\u{a0}"), "vqav2");
+        assert_eq!(fold("\u{3000}"), "");
+        assert_eq!(fold(""), "");
+        assert_eq!(fold("é b"), "é-b");
     }
 
     #[test]

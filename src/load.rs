@@ -369,21 +369,20 @@ pub fn head(path: &Path) -> Result<String, IoError> {
 /// Whether a file holds catalog entries (`[[dataset]]`, or the common slip
 /// `[dataset]`) rather than a recipe.
 pub fn looks_like_catalog(text: &str) -> bool {
-    starts_a_line(text, &["[dataset]", "[[dataset]]"])
+    starts_a_line(text, &["[[dataset]]", "[dataset]"])
 }
 
 /// Whether a file holds a recipe (`[[stage]]`, `[stage]` or `extends`).
 pub fn looks_like_recipe(text: &str) -> bool {
-    starts_a_line(text, &["[stage]", "[[stage]]", "extends"])
+    starts_a_line(text, &["[[stage]]", "[stage]", "extends"])
 }
 
-/// Whether a line starts (after spaces) with one of `starts`. Found by
-/// substring search, then checked by looking back over spaces only: a large
-/// file is not split into lines, and the look-backs never overlap.
+/// Whether a line starts (after spaces) with one of `starts`: one pass over
+/// the lines, each looked at only up to its first word.
 fn starts_a_line(text: &str, starts: &[&str]) -> bool {
-    starts.iter().any(|pat| {
-        text.match_indices(pat)
-            .any(|(at, _)| text[..at].chars().rev().take_while(|&c| c != '\n').all(char::is_whitespace))
+    text.split('\n').any(|line| {
+        let line = line.trim_start();
+        starts.iter().any(|s| line.starts_with(s))
     })
 }
 
