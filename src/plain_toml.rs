@@ -288,6 +288,9 @@ impl<'a> Reader<'a> {
                     self.spaces();
                     let item = self.value(0)?;
                     self.end_of_line()?;
+                    if path.is_empty() && list.is_some() {
+                        return Err(Bail); // a key at the top of a file of one list
+                    }
                     let mut table = &mut root;
                     for &at in &path {
                         table = table.table_at(at)?;
@@ -327,6 +330,10 @@ impl<'a> Reader<'a> {
         if keys.len() > MAX_DEPTH {
             return Err(Bail);
         }
+        // A file of one list holds nothing else: the toml crate says so.
+        if stream.is_some_and(|k| keys[0].0 != k) {
+            return Err(Bail);
+        }
         let (last, last_span) = keys.pop().ok_or(Bail)?;
         let mut path = Vec::with_capacity(keys.len() + 1);
         let mut table = root;
@@ -338,11 +345,7 @@ impl<'a> Reader<'a> {
             }
             path.push(at);
         }
-        // room for a dataset's keys at once
-        let new = || Item {
-            span: span.clone(),
-            value: Value::Table(Table { entries: Vec::with_capacity(16), ..Table::default() }),
-        };
+        let new = || Item { span: span.clone(), value: Value::Table(Table::default()) };
         let at = match (list, table.find(&last)) {
             (true, Some(at)) => match &mut table.entries[at] {
                 Entry { key, item: Item { value: Value::Array(a), .. }, .. } if a.of_tables => {

@@ -236,6 +236,16 @@ fn what_the_quick_reader_takes_and_leaves() {
     for (i, text) in leaves.iter().enumerate() {
         assert!(plain_toml::parse(text).is_err(), "case {i} should be left:\n{text}");
     }
+    // A file of one list: anything else at the top is left at once.
+    type Any = serde::de::IgnoredAny;
+    assert_eq!(
+        plain_toml::tables::<Any>("[[dataset]]\nid = \"a\"\n[dataset.links]\n", "dataset").map(|v| v.len()),
+        Ok(1)
+    );
+    assert!(plain_toml::tables::<Any>("x = 1\n[[dataset]]\n", "dataset").is_err());
+    assert!(plain_toml::tables::<Any>("[[dataset]]\n[t]\n", "dataset").is_err());
+    assert!(plain_toml::tables::<Any>("[[stage]]\n", "dataset").is_err());
+    assert_eq!(plain_toml::tables::<Any>("# nothing\n", "dataset").map(|v| v.len()), Ok(0));
 }
 
 #[test]
