@@ -62,13 +62,13 @@ impl de::Error for Bail {
 type Read<T> = Result<T, Bail>;
 
 /// A value with the span of its text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Item<'a> {
     pub span: Range<usize>,
     pub value: Value<'a>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Value<'a> {
     Str(Cow<'a, str>),
     Int(i64),
@@ -78,7 +78,7 @@ pub enum Value<'a> {
     Table(Table<'a>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Array<'a> {
     pub items: Vec<Item<'a>>,
     /// Made by `[[header]]`s, so more may be added by later headers.
@@ -87,7 +87,7 @@ pub struct Array<'a> {
 
 /// A table's entries in the order written; looked up through an index once
 /// it has more than a few, so a table of many keys costs linear time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Table<'a> {
     pub entries: Vec<Entry<'a>>,
     index: Option<FxHashMap<Cow<'a, str>, usize>>,
@@ -95,13 +95,7 @@ pub struct Table<'a> {
     inline: bool,
 }
 
-impl PartialEq for Table<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries && self.inline == other.inline
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Entry<'a> {
     pub key: Cow<'a, str>,
     pub key_span: Range<usize>,
@@ -171,14 +165,10 @@ pub fn tables<T: DeserializeOwned>(text: &str, key: &str) -> Read<Vec<T>> {
 pub fn tables_each<T: DeserializeOwned>(text: &str, key: &str, mut each: impl FnMut(T)) -> Read<()> {
     let mut root = Reader { text, bytes: text.as_bytes(), pos: 0 }
         .document(Some(key), &mut |item| T::deserialize(ItemDe::from(item)).map(&mut each))?;
-    match root.entries.len() {
-        0 => return Ok(()),
-        1 if root.entries[0].key == key => {}
-        _ => return Err(Bail),
-    }
-    let Some(Entry { item: Item { value: Value::Array(list), .. }, .. }) = root.entries.pop() else {
-        return Err(Bail);
-    };
+    // The reader gave up on anything else at the top: the root holds the
+    // list or nothing.
+    let Some(Entry { item, .. }) = root.entries.pop() else { return Ok(()) };
+    let Value::Array(list) = item.value else { return Err(Bail) };
     // Of a `[[key]]` list only the last table is left; the others went
     // out as they closed.
     let left = if list.of_tables { list.items.len() - 1 } else { 0 };
@@ -278,6 +268,9 @@ impl<'a> Reader<'a> {
                     path = self.header(&mut root, list, sink)?;
                     self.end_of_line()?;
                 }
+                Some(_) if path.is_empty() && list.is_some() => {
+                    return Err(Bail); // a key at the top of a file of one list
+                }
                 Some(_) => {
                     let (key, key_span) = self.key()?;
                     self.spaces();
@@ -288,9 +281,6 @@ impl<'a> Reader<'a> {
                     self.spaces();
                     let item = self.value(0)?;
                     self.end_of_line()?;
-                    if path.is_empty() && list.is_some() {
-                        return Err(Bail); // a key at the top of a file of one list
-                    }
                     let mut table = &mut root;
                     for &at in &path {
                         table = table.table_at(at)?;
