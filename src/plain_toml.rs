@@ -61,10 +61,18 @@ impl de::Error for Bail {
 
 type Read<T> = Result<T, Bail>;
 
+/// A span in the text. Offsets are kept in 32 bits, which keeps the tree
+/// small; a longer text is left to the `toml` crate.
+pub type Span = Range<u32>;
+
+fn wide(span: &Span) -> Range<usize> {
+    span.start as usize..span.end as usize
+}
+
 /// A value with the span of its text.
 #[derive(Debug)]
 pub struct Item<'a> {
-    pub span: Range<usize>,
+    pub span: Span,
     pub value: Value<'a>,
 }
 
@@ -90,7 +98,7 @@ pub struct Array<'a> {
 #[derive(Debug, Default)]
 pub struct Table<'a> {
     pub entries: Vec<Entry<'a>>,
-    index: Option<FxHashMap<Cow<'a, str>, usize>>,
+    index: Option<Box<FxHashMap<Cow<'a, str>, usize>>>,
     /// Written inline (`{ … }`), so no header may add to it.
     inline: bool,
 }
@@ -98,7 +106,7 @@ pub struct Table<'a> {
 #[derive(Debug)]
 pub struct Entry<'a> {
     pub key: Cow<'a, str>,
-    pub key_span: Range<usize>,
+    pub key_span: Span,
     pub item: Item<'a>,
 }
 
@@ -113,7 +121,7 @@ impl<'a> Table<'a> {
     }
 
     /// Adds an entry; a key the table already has gives up.
-    fn insert(&mut self, key: Cow<'a, str>, key_span: Range<usize>, item: Item<'a>) -> Read<usize> {
+    fn insert(&mut self, key: Cow<'a, str>, key_span: Span, item: Item<'a>) -> Read<usize> {
         if self.find(&key).is_some() {
             return Err(Bail);
         }
@@ -123,7 +131,8 @@ impl<'a> Table<'a> {
         }
         self.entries.push(Entry { key, key_span, item });
         if self.index.is_none() && self.entries.len() >= INDEX_FROM {
-            self.index = Some(self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect());
+            self.index =
+                Some(Box::new(self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect()));
         }
         Ok(at)
     }
@@ -142,7 +151,7 @@ impl<'a> Table<'a> {
 
 /// Reads a whole document into its root table.
 pub fn parse(text: &str) -> Read<Table<'_>> {
-    Reader { text, bytes: text.as_bytes(), pos: 0 }.document(None, &mut |_| Ok(()))
+    Reader::new(text)?.document(None, &mut |_| Ok(()))
 }
 
 /// Reads a document and deserializes it as `toml::from_str` would.
@@ -163,7 +172,7 @@ pub fn tables<T: DeserializeOwned>(text: &str, key: &str) -> Read<Vec<T>> {
 /// as the next `[[key]]` header closes it, so the tree never holds more than
 /// one of them. On [`Bail`], `each` may have had some of the tables.
 pub fn tables_each<T: DeserializeOwned>(text: &str, key: &str, mut each: impl FnMut(T)) -> Read<()> {
-    let mut root = Reader { text, bytes: text.as_bytes(), pos: 0 }
+    let mut root = Reader::new(text)?
         .document(Some(key), &mut |item| T::deserialize(ItemDe::from(item)).map(&mut each))?;
     // The reader gave up on anything else at the top: the root holds the
     // list or nothing.
@@ -200,6 +209,21 @@ fn is_control(b: u8) -> bool {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `text`; a text too long for 32-bit spans
+    /// gives up.
+    fn new(text: &'a str) -> Read<Self> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(Bail);
+        }
+        Ok(Reader { text, bytes: text.as_bytes(), pos: 0 })
+    }
+
+    /// From `start` to here. The text fits in 32 bits (checked by
+    /// [`Reader::new`]).
+    fn span(&self, start: usize) -> Span {
+        start as u32..self.pos as u32
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -314,7 +338,7 @@ impl<'a> Reader<'a> {
             }
             self.pos += 1;
         }
-        let span = start..self.pos;
+        let span = self.span(start);
         // Every `key = value` under the header walks its path again: a
         // deep one is left to the toml crate.
         if keys.len() > MAX_DEPTH {
@@ -335,33 +359,43 @@ impl<'a> Reader<'a> {
             }
             path.push(at);
         }
-        let new = || Item { span: span.clone(), value: Value::Table(Table::default()) };
+        let new = |room: usize| Item {
+            span: span.clone(),
+            value: Value::Table(Table { entries: Vec::with_capacity(room), ..Table::default() }),
+        };
         let at = match (list, table.find(&last)) {
             (true, Some(at)) => match &mut table.entries[at] {
                 Entry { key, item: Item { value: Value::Array(a), .. }, .. } if a.of_tables => {
+                    // A table of the streamed list gets room for as many
+                    // keys as the one before it had: the tables of a
+                    // catalog are much alike, so most never grow.
+                    let mut room = 0;
                     if path.is_empty() && stream == Some(&**key) {
                         if let Some(closed) = a.items.last_mut() {
+                            if let Value::Table(t) = &closed.value {
+                                room = t.entries.len();
+                            }
                             sink(std::mem::replace(closed, TAKEN))?;
                         }
                     }
-                    a.items.push(new());
+                    a.items.push(new(room));
                     at
                 }
                 _ => return Err(Bail),
             },
             (true, None) => {
-                let array = Array { items: vec![new()], of_tables: true };
+                let array = Array { items: vec![new(0)], of_tables: true };
                 table.insert(last, last_span, Item { span: span.clone(), value: Value::Array(array) })?
             }
             (false, Some(_)) => return Err(Bail),
-            (false, None) => table.insert(last, last_span, new())?,
+            (false, None) => table.insert(last, last_span, new(0))?,
         };
         path.push(at);
         Ok(path)
     }
 
     /// A bare or quoted key (not dotted) and its span.
-    fn key(&mut self) -> Read<(Cow<'a, str>, Range<usize>)> {
+    fn key(&mut self) -> Read<(Cow<'a, str>, Span)> {
         let start = self.pos;
         let key = match self.peek() {
             Some(b'"') => self.basic_string()?,
@@ -376,7 +410,7 @@ impl<'a> Reader<'a> {
                 Cow::Borrowed(&self.text[start..self.pos])
             }
         };
-        Ok((key, start..self.pos))
+        Ok((key, self.span(start)))
     }
 
     fn value(&mut self, depth: usize) -> Read<Item<'a>> {
@@ -394,7 +428,7 @@ impl<'a> Reader<'a> {
             b'{' => Value::Table(self.inline_table(depth)?),
             _ => self.scalar()?,
         };
-        Ok(Item { span: start..self.pos, value })
+        Ok(Item { span: self.span(start), value })
     }
 
     /// `"…"`, borrowed unless it has escapes; `"""` gives up.
@@ -677,7 +711,7 @@ fn clean(token: &str) -> Cow<'_, str> {
 
 /// Deserializes one value; any error is [`Bail`].
 pub struct ItemDe<'a> {
-    span: Range<usize>,
+    span: Span,
     value: Value<'a>,
 }
 
@@ -726,7 +760,7 @@ impl<'de> de::Deserializer<'de> for ItemDe<'de> {
         visitor: V,
     ) -> Read<V::Value> {
         if serde_spanned::de::is_spanned(name) {
-            let span = self.span.clone();
+            let span = wide(&self.span);
             return visitor.visit_map(serde_spanned::de::SpannedDeserializer::new(self, span));
         }
         self.deserialize_any(visitor)
@@ -794,7 +828,7 @@ macro_rules! refuse {
 /// A table key: text, spanned text, or the name of an enum's variant.
 struct KeyDe<'a> {
     key: Cow<'a, str>,
-    span: Range<usize>,
+    span: Span,
 }
 
 impl<'de> de::Deserializer<'de> for KeyDe<'de> {
@@ -818,7 +852,8 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de> {
         visitor: V,
     ) -> Read<V::Value> {
         if serde_spanned::de::is_spanned(name) {
-            return visitor.visit_map(serde_spanned::de::SpannedDeserializer::new(self.key, self.span));
+            return visitor
+                .visit_map(serde_spanned::de::SpannedDeserializer::new(self.key, wide(&self.span)));
         }
         self.deserialize_any(visitor)
     }
