@@ -211,9 +211,11 @@ struct Node {
     /// Depth of the best chain and the composite above on it.
     depth: u32,
     pred: Option<usize>,
-    /// Composites (local indexes) that contain this node, and whether an
-    /// entry names it directly.
-    parents: Vec<usize>,
+    /// The first composite (local index) found to contain this node, and
+    /// the first other one: enough to find one that is not `pred`, and a
+    /// node costs the same however many composites hold it.
+    parents: [Option<usize>; 2],
+    /// How many entries name it directly.
     direct: u32,
 }
 
@@ -241,7 +243,7 @@ pub fn split(
             paths: PathCount::Exact(0),
             depth: u32::MAX,
             pred: None,
-            parents: Vec::new(),
+            parents: [None; 2],
             direct: 0,
         })
         .collect();
@@ -278,29 +280,40 @@ pub fn split(
             continue; // not reached by this stage's entries
         }
         let size = sizes.get(nodes[i].ds);
-        let (taken, unique) = (nodes[i].taken.clone(), nodes[i].unique.clone());
+        // A composite's own mass is not read again once passed down.
+        let taken = std::mem::take(&mut nodes[i].taken);
+        let unique = nodes[i].unique.take();
         let mut passed_t = zero.clone();
         let mut passed_u = zero.clone();
         let denom = size.denom.filter(|&d| d > 0);
-        let helds: Vec<Option<u64>> = components
-            .iter()
-            .map(|c| c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)))
-            .collect();
-        let known_held: u128 = helds.iter().flatten().map(|&h| u128::from(h)).sum();
+        let (mut known_held, mut all_known) = (0u128, true);
+        for c in components {
+            match c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)) {
+                Some(h) => known_held += u128::from(h),
+                None => all_known = false,
+            }
+        }
         let denom = denom.map(|d| u128::from(d).max(known_held));
         // Every part known and adding up to the split: nothing is left over,
         // so the rest need not be worked out.
-        let whole = helds.iter().all(Option::is_some)
+        let whole = all_known
             && denom == Some(known_held)
             && components.iter().all(|c| c.child.is_some_and(|ch| local.contains_key(&ch)));
-        for c in components {
+        // The last part that takes the mass unchanged may take it by move.
+        let mut taken = Some(taken);
+        let last = components.len() - 1;
+        for (k, c) in components.iter().enumerate() {
             let Some(&ci) = c.child.and_then(|ch| local.get(&ch)) else { continue };
             let held = c.samples.or_else(|| sizes.get(nodes[ci].ds).size);
             let part_approx = c.samples.is_none() && sizes.get(nodes[ci].ds).approx;
             let (node_unknown, node_approx, node_paths, node_depth) =
                 (nodes[i].unknown, nodes[i].approx, nodes[i].paths, nodes[i].depth);
             let child = &mut nodes[ci];
-            child.parents.push(i);
+            match child.parents {
+                [None, _] => child.parents[0] = Some(i),
+                [Some(first), None] if first != i => child.parents[1] = Some(i),
+                _ => {}
+            }
             child.unknown |= node_unknown;
             child.approx |= node_approx || part_approx;
             child.paths = child.paths.plus(node_paths);
@@ -316,11 +329,14 @@ pub fn split(
                 (Some(h), Some(d)) => {
                     // A part that is the whole (a chain of one-part
                     // composites) passes its mass on unchanged.
-                    let (t, u) = if u128::from(h) == d {
-                        (taken.clone(), unique.clone())
+                    let (t, u) = if u128::from(h) == d && k == last && whole {
+                        (taken.take().unwrap_or_default(), unique.clone())
+                    } else if u128::from(h) == d {
+                        (taken.clone().unwrap_or_default(), unique.clone())
                     } else {
                         let f = BigRational::new(BigInt::from(h), BigInt::from(d));
-                        (&taken * &f, unique.as_ref().map(|u| u * &f))
+                        let own = taken.as_ref().unwrap_or(&zero);
+                        (own * &f, unique.as_ref().map(|u| u * &f))
                     };
                     if !whole {
                         passed_t += &t;
@@ -345,6 +361,7 @@ pub fn split(
         }
         // What the known parts do not take: credited to no leaf.
         if !whole {
+            let taken = taken.unwrap_or_default();
             let rest_t = &taken - &passed_t;
             let rest_u = unique.as_ref().unwrap_or(&taken) - &passed_u;
             if rest_t.is_positive() || rest_u.is_positive() {
@@ -502,7 +519,7 @@ fn second_chain(nodes: &[Node], anchor: &[Option<usize>], i: usize) -> Option<(V
             below.push(n.ds);
         }
         let from_here = below.iter().rev().copied();
-        if let Some(&p) = n.parents.iter().find(|&&p| Some(p) != n.pred) {
+        if let Some(p) = n.parents.into_iter().flatten().find(|&p| Some(p) != n.pred) {
             let (mut c, omitted) = chain(nodes, anchor, p);
             c.push(nodes[p].ds);
             c.extend(from_here);

@@ -205,6 +205,29 @@ fn reaching_a_leaf_twice_is_a_warning() {
 }
 
 #[test]
+fn a_leaf_in_several_composites_shows_two_different_chains() {
+    // x lists a twice and y once: three paths. The best chain is x's (the
+    // smaller id at equal depth); the second must come from another
+    // composite, y, not from x's second listing.
+    let cat = [
+        ds("a", Some(10)),
+        "[[dataset]]\nid = \"x\"\nname = \"X\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"a\",samples=4},{dataset=\"a\",samples=6}]\n\n".into(),
+        "[[dataset]]\nid = \"y\"\nname = \"Y\"\nstages = [\"sft\"]\nsource = \"t\"\ncomponents = [{dataset=\"a\"}]\n\n".into(),
+    ]
+    .concat();
+    for entries in [r#"{dataset="x"},{dataset="y"}"#, r#"{dataset="y"},{dataset="x"}"#] {
+        let (p, err) = plan_of(&cat, &[&recipe("", entries)]);
+        let p = p.unwrap_or_else(|| panic!("{err}"));
+        let w: Vec<&str> = p.stages[0].warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            w,
+            vec!["`a` is reached 3 times in this stage (`x → a` and `y → a` and 1 more); it is probably counted twice"],
+            "{entries}"
+        );
+    }
+}
+
+#[test]
 fn unknown_sizes_stay_unknown() {
     // u has no size: whole -> unknown; the total is the known part (a = 30),
     // shares are over it, and the stage is incomplete. v: samples on an
