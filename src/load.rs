@@ -209,8 +209,13 @@ impl Inputs {
     /// be one, rather than reported key by key.
     fn right_kind(&mut self, file: FileId, want_catalog: bool) -> bool {
         let text = self.sources.text(file);
-        let (catalog, recipe) = (looks_like_catalog(text), looks_like_recipe(text));
-        let wrong = if want_catalog { recipe && !catalog } else { catalog && !recipe };
+        // The kind wanted is seen first: then the other need not be looked
+        // for through the whole file.
+        let wrong = if want_catalog {
+            !looks_like_catalog(text) && looks_like_recipe(text)
+        } else {
+            !looks_like_recipe(text) && looks_like_catalog(text)
+        };
         if wrong {
             let (is, flag) =
                 if want_catalog { ("a recipe", "--recipes") } else { ("a catalog file", "--catalog") };

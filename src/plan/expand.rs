@@ -273,6 +273,9 @@ pub fn split(
     let mut unattr_t = zero.clone();
     let mut unattr_u = zero.clone();
     let mut unattr_approx = false;
+    // Per part of the composite at hand: the child's local index, what the
+    // part holds, whether that rests on a rounded size. Looked up once.
+    let mut parts: Vec<(Option<usize>, Option<u64>, bool)> = Vec::new();
     for i in 0..nodes.len() {
         let ds = catalog.get(nodes[i].ds);
         let Some(components) = &ds.components else { continue };
@@ -286,26 +289,29 @@ pub fn split(
         let mut passed_t = zero.clone();
         let mut passed_u = zero.clone();
         let denom = size.denom.filter(|&d| d > 0);
-        let (mut known_held, mut all_known) = (0u128, true);
-        for c in components {
-            match c.samples.or_else(|| c.child.and_then(|ch| sizes.get(ch).size)) {
+        parts.clear();
+        parts.extend(components.iter().map(|c| {
+            let child = c.child.map(|ch| sizes.get(ch)).unwrap_or_default();
+            let ci = c.child.and_then(|ch| local.get(&ch).copied());
+            (ci, c.samples.or(child.size), c.samples.is_none() && child.approx)
+        }));
+        let (mut known_held, mut all_known, mut all_reached) = (0u128, true, true);
+        for &(ci, held, _) in &parts {
+            match held {
                 Some(h) => known_held += u128::from(h),
                 None => all_known = false,
             }
+            all_reached &= ci.is_some();
         }
         let denom = denom.map(|d| u128::from(d).max(known_held));
         // Every part known and adding up to the split: nothing is left over,
         // so the rest need not be worked out.
-        let whole = all_known
-            && denom == Some(known_held)
-            && components.iter().all(|c| c.child.is_some_and(|ch| local.contains_key(&ch)));
+        let whole = all_known && denom == Some(known_held) && all_reached;
         // The last part that takes the mass unchanged may take it by move.
         let mut taken = Some(taken);
-        let last = components.len() - 1;
-        for (k, c) in components.iter().enumerate() {
-            let Some(&ci) = c.child.and_then(|ch| local.get(&ch)) else { continue };
-            let held = c.samples.or_else(|| sizes.get(nodes[ci].ds).size);
-            let part_approx = c.samples.is_none() && sizes.get(nodes[ci].ds).approx;
+        let last = parts.len() - 1;
+        for (k, &(ci, held, part_approx)) in parts.iter().enumerate() {
+            let Some(ci) = ci else { continue };
             let (node_unknown, node_approx, node_paths, node_depth) =
                 (nodes[i].unknown, nodes[i].approx, nodes[i].paths, nodes[i].depth);
             let child = &mut nodes[ci];
