@@ -735,3 +735,34 @@ fn recipe_warnings_are_in_the_report_once_and_not_on_stderr() {
     let out = mixplan().args(["plan", "llava-1.5-7b", "--eval", "gqa", "-f", "csv"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning[contamination]"));
 }
+
+#[test]
+fn the_built_in_catalog_reads_the_same_as_its_files() {
+    // The blob the build writes, and the same TOML read at run time, give
+    // the same entries field for field: links (kept only when there are
+    // some), text tokens, aliases and references included.
+    let blob = stdout(mixplan().args(["catalog", "list", "--format", "json"]));
+    let files = stdout(mixplan().args([
+        "--no-builtin",
+        "--catalog",
+        "catalog",
+        "--recipes",
+        "recipes",
+        "catalog",
+        "list",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(blob, files);
+    let list: Value = serde_json::from_str(&blob).expect("valid JSON");
+    let entries = list.as_array().expect("a list");
+    let with = |key: &str| entries.iter().filter(|d| d.get(key).is_some_and(|v| !v.is_null())).count();
+    // Every entry has a `links` table, empty or not; some have each kind
+    // of rarely set field.
+    assert!(entries.iter().all(|d| d["links"].is_object()));
+    assert!(entries.iter().any(|d| d["links"].as_object().is_some_and(|l| l.is_empty())));
+    assert!(entries.iter().any(|d| d["links"]["hf"].is_string()));
+    for key in ["text_tokens", "aliases", "variant_of", "image_sources"] {
+        assert!(with(key) > 0, "no entry has {key}");
+    }
+}

@@ -2,7 +2,7 @@
 //! [`Dataset`]s. Every problem of an entry is reported, not the first only.
 
 use super::schema::{RawDataset, TextTokens};
-use super::{Catalog, Component, Dataset, Locs};
+use super::{Catalog, Component, Dataset, Locs, RefLocs};
 use crate::diag::{codes, Diagnostic, Diagnostics, FileId, Loc, Subject};
 use crate::schema::Count;
 use crate::schema::Table;
@@ -139,15 +139,20 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
     if failed {
         return Err((id.to_string(), id_loc));
     }
+    let refs = !raw.aliases.is_empty() || raw.variant_of.is_some() || !raw.image_sources.is_empty();
     let at = Locs {
         id: id_loc,
-        aliases: raw.aliases.iter().map(|a| loc_of(file, a)).collect(),
         samples: raw.samples.as_ref().map(|s| loc_of(file, s)),
         components: raw.components.as_ref().map(|c| loc_of(file, c)),
-        variant_of: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
-        image_sources: raw.image_sources.iter().map(|s| loc_of(file, s)).collect(),
-        variant_of_ix: None,
-        image_sources_ix: Vec::new(),
+        refs: refs.then(|| {
+            Box::new(RefLocs {
+                aliases: raw.aliases.iter().map(|a| loc_of(file, a)).collect(),
+                variant_of: raw.variant_of.as_ref().map(|v| loc_of(file, v)),
+                image_sources: raw.image_sources.iter().map(|s| loc_of(file, s)).collect(),
+                variant_of_ix: None,
+                image_sources_ix: Vec::new(),
+            })
+        }),
     };
     Ok(Box::new(Dataset {
         id,
@@ -164,13 +169,13 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
         bytes,
         hours,
         tokens,
-        text_tokens,
+        text_tokens: text_tokens.map(Box::new),
         generated_by: raw.generated_by,
         variant_of: raw.variant_of.map(Spanned::into_inner),
         image_sources: raw.image_sources.into_iter().map(Spanned::into_inner).collect(),
         license: raw.license,
         publisher: raw.publisher,
-        links: raw.links.0,
+        links: (!raw.links.0.is_empty()).then(|| Box::new(raw.links.0)),
         source,
         description: raw.description,
         notes: raw.notes,

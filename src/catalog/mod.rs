@@ -53,8 +53,9 @@ pub struct Dataset {
     pub hours: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<u64>,
+    /// Boxed, as most entries have none (a dataset is kept small).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text_tokens: Option<TextTokens>,
+    pub text_tokens: Option<Box<TextTokens>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub generated_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +66,10 @@ pub struct Dataset {
     pub license: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
-    pub links: Links,
+    /// `None` when there are none (most entries): see [`Dataset::links`].
+    /// Written out as a table either way.
+    #[serde(with = "boxed_links")]
+    pub links: Option<Box<Links>>,
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -79,20 +83,65 @@ pub struct Dataset {
     pub at: Locs,
 }
 
+/// `links` as a table in every output, kept only when there is one.
+mod boxed_links {
+    use super::Links;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(links: &Option<Box<Links>>, s: S) -> Result<S::Ok, S::Error> {
+        links.as_deref().unwrap_or(&Links::NONE).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Links>>, D::Error> {
+        Links::deserialize(d).map(|l| (!l.is_empty()).then(|| Box::new(l)))
+    }
+}
+
 /// Where the parts of an entry are written, and what its references resolve to.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Locs {
     pub id: Loc,
-    /// Where each alias is written.
-    pub aliases: Vec<Loc>,
     pub samples: Option<Loc>,
     pub components: Option<Loc>,
+    /// Aliases, `variant_of` and `image_sources`: `None` for an entry with
+    /// none of them (most), which keeps a dataset small.
+    pub refs: Option<Box<RefLocs>>,
+}
+
+/// Where an entry's aliases and references are written, and what the
+/// references resolve to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RefLocs {
+    /// Where each alias is written.
+    pub aliases: Vec<Loc>,
     pub variant_of: Option<Loc>,
     pub image_sources: Vec<Loc>,
     /// `variant_of` resolved (after all files are read).
     pub variant_of_ix: Option<DsId>,
     /// `image_sources` resolved, in order; unknown ones left out.
     pub image_sources_ix: Vec<DsId>,
+}
+
+impl Locs {
+    pub fn aliases(&self) -> &[Loc] {
+        self.refs.as_ref().map_or(&[], |r| &r.aliases)
+    }
+
+    pub fn variant_of(&self) -> Option<&Loc> {
+        self.refs.as_ref().and_then(|r| r.variant_of.as_ref())
+    }
+
+    pub fn image_sources(&self) -> &[Loc] {
+        self.refs.as_ref().map_or(&[], |r| &r.image_sources)
+    }
+
+    pub fn variant_of_ix(&self) -> Option<DsId> {
+        self.refs.as_ref().and_then(|r| r.variant_of_ix)
+    }
+
+    pub fn image_sources_ix(&self) -> &[DsId] {
+        self.refs.as_ref().map_or(&[], |r| &r.image_sources_ix)
+    }
 }
 
 /// A dataset with what JSON output leaves out kept apart, as the built-in
@@ -122,6 +171,10 @@ pub struct Component {
 impl Dataset {
     pub fn is_composite(&self) -> bool {
         self.components.is_some()
+    }
+
+    pub fn links(&self) -> &Links {
+        self.links.as_deref().unwrap_or(&Links::NONE)
     }
 
     pub fn is_eval_only(&self) -> bool {
@@ -264,7 +317,7 @@ impl Catalog {
             }
             let ds = self.datasets[i].get();
             for (k, alias) in ds.aliases.iter().enumerate() {
-                let alias_loc = ds.at.aliases.get(k).cloned().unwrap_or_else(|| ds.at.id.clone());
+                let alias_loc = ds.at.aliases().get(k).cloned().unwrap_or_else(|| ds.at.id.clone());
                 let key = fold(alias);
                 let owner = self.ids.get(key.as_ref()).or_else(|| self.aliases.get(key.as_ref())).copied();
                 match owner {
@@ -315,18 +368,18 @@ impl Catalog {
             }
             children.push(child);
         }
-        let variant = match (&ds.variant_of, &ds.at.variant_of) {
+        let variant = match (&ds.variant_of, ds.at.variant_of()) {
             (Some(v), loc) => {
                 let found = self.lookup(v);
                 if found.is_none() {
-                    diags.push(self.unknown(v, loc.clone()).about(subject()));
+                    diags.push(self.unknown(v, loc.cloned()).about(subject()));
                 }
                 found
             }
             _ => None,
         };
         let mut media = Vec::new();
-        for (source, loc) in ds.image_sources.iter().zip(&ds.at.image_sources) {
+        for (source, loc) in ds.image_sources.iter().zip(ds.at.image_sources()) {
             match self.lookup(source) {
                 Some(m) => media.push(m),
                 None if self.is_broken(source) => {}
@@ -349,8 +402,10 @@ impl Catalog {
         for (c, child) in ds.components.iter_mut().flatten().zip(children) {
             c.child = child;
         }
-        ds.at.variant_of_ix = variant;
-        ds.at.image_sources_ix = media;
+        if let Some(refs) = &mut ds.at.refs {
+            refs.variant_of_ix = variant;
+            refs.image_sources_ix = media;
+        }
     }
 
     /// A dataset by id or alias (case, `_` and spaces forgiven).
@@ -433,7 +488,7 @@ impl Catalog {
     pub fn source_of(&self, ix: DsId) -> DsId {
         let mut cur = ix;
         let mut steps = 0;
-        while let Some(next) = self.get(cur).at.variant_of_ix {
+        while let Some(next) = self.get(cur).at.variant_of_ix() {
             steps += 1;
             if next == ix || steps > self.datasets.len() {
                 break;

@@ -251,6 +251,13 @@ pub struct Links {
 }
 
 impl Links {
+    /// No links at all.
+    pub const NONE: Links = Links { hf: None, modelscope: None, github: None, paper: None, homepage: None };
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("hf", &self.hf),

@@ -272,7 +272,7 @@ pub fn contamination(
                 // d, then what it derives from, in order; a cycle stops it
                 let mut out = vec![d];
                 let mut cur = d;
-                while let Some(n) = catalog.get(cur).at.variant_of_ix {
+                while let Some(n) = catalog.get(cur).at.variant_of_ix() {
                     if out.contains(&n) {
                         break;
                     }
@@ -284,7 +284,7 @@ pub fn contamination(
             .clone()
     };
     let media = |line: &[DsId]| -> FxHashSet<DsId> {
-        line.iter().flat_map(|d| catalog.get(*d).at.image_sources_ix.iter().copied()).collect()
+        line.iter().flat_map(|d| catalog.get(*d).at.image_sources_ix().iter().copied()).collect()
     };
     for &b in benchmarks {
         let b_line = lineage(b);

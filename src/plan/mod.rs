@@ -377,7 +377,7 @@ impl<'a> Planner<'a> {
         self.sizes.borrow_mut().fill(catalog, &walk.postorder, &mut all);
         // `variant_of` must not loop.
         let (cycles, _) = graph::functional_cycles(catalog.len(), |i| {
-            catalog.get(crate::catalog::DsId(i as u32)).at.variant_of_ix.map(|d| d.ix())
+            catalog.get(crate::catalog::DsId(i as u32)).at.variant_of_ix().map(|d| d.ix())
         });
         for cycle in cycles {
             let names: Vec<String> = cycle
@@ -386,7 +386,7 @@ impl<'a> Planner<'a> {
                 .collect();
             let first = catalog.get(crate::catalog::DsId(cycle[0] as u32));
             all.push(
-                graph::cycle_error(&names, first.at.variant_of.clone(), "variant_of")
+                graph::cycle_error(&names, first.at.variant_of().cloned(), "variant_of")
                     .about(Subject::Dataset(first.id.to_string())),
             );
         }

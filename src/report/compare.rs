@@ -156,7 +156,7 @@ pub fn compare(plans: &[Plan], catalog: &Catalog, level: Level, kind: Option<Sta
         let Some(ix) = catalog.lookup(id) else { return vec![] };
         let mut line: Vec<DsId> = vec![ix];
         let mut cur = ix;
-        while let Some(next) = catalog.get(cur).at.variant_of_ix {
+        while let Some(next) = catalog.get(cur).at.variant_of_ix() {
             if line.contains(&next) {
                 break;
             }
@@ -165,7 +165,9 @@ pub fn compare(plans: &[Plan], catalog: &Catalog, level: Level, kind: Option<Sta
         }
         let mut m: Vec<String> = line
             .iter()
-            .flat_map(|d| catalog.get(*d).at.image_sources_ix.iter().map(|x| catalog.get(*x).id.to_string()))
+            .flat_map(|d| {
+                catalog.get(*d).at.image_sources_ix().iter().map(|x| catalog.get(*x).id.to_string())
+            })
             .collect();
         m.sort();
         m.dedup();

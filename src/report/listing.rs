@@ -318,7 +318,7 @@ fn fields(s: &Shown, catalog: &Catalog, plain: bool) -> Vec<(String, String)> {
     field("license", d.license.clone().unwrap_or_else(|| "unknown".into()));
     field("allows", s.allows.as_str().to_string());
     field("publisher", d.publisher.clone().unwrap_or_default());
-    for (k, v) in d.links.iter() {
+    for (k, v) in d.links().iter() {
         field(&format!("link {k}"), v.to_string());
     }
     field("source", d.source.clone());
