@@ -178,6 +178,37 @@ pub fn counted(n: u128, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
+/// `r × h ÷ d` exactly (`d` > 0). The small factors are cancelled against
+/// `r`'s own before multiplying, which leaves the result in lowest terms:
+/// no gcd of two big numbers (a mass halved at each of 1,000 levels has a
+/// denominator of 1,000 bits).
+pub fn scale(r: &BigRational, h: u128, d: u128) -> BigRational {
+    assert!(d > 0, "scale by h / 0");
+    if h == 0 || r.is_zero() {
+        return BigRational::zero();
+    }
+    let g = gcd(h, d);
+    let (h, d) = (h / g, d / g);
+    // gcd(n, d) and gcd(h, m) for r = n / m; then n/g1 and d/g1 share no
+    // factor, nor h/g2 and m/g2, nor (r and h/d being in lowest terms)
+    // any numerator factor and any denominator factor.
+    let g1 = gcd(d, small_rem(r.numer(), d));
+    let g2 = gcd(h, small_rem(r.denom(), h));
+    BigRational::new_raw((r.numer() / g1) * (h / g2), (r.denom() / g2) * (d / g1))
+}
+
+/// `|n| mod m`.
+fn small_rem(n: &BigInt, m: u128) -> u128 {
+    (n.magnitude() % m).to_u128().unwrap_or(0)
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 pub fn int(n: u64) -> BigRational {
     BigRational::from_integer(BigInt::from(n))
 }
@@ -435,6 +466,42 @@ mod tests {
 
     fn r(n: i64, d: i64) -> BigRational {
         BigRational::new(n.into(), d.into())
+    }
+
+    #[test]
+    fn scaling_is_exact_and_in_lowest_terms() {
+        let big = |e: u32| BigInt::from(2u8).pow(e);
+        let cases = [
+            (r(3, 4), 2, 3, r(1, 2)),
+            (r(3, 4), 0, 3, r(0, 1)),
+            (r(0, 1), 5, 7, r(0, 1)),
+            (r(6, 35), 14, 9, r(4, 15)),
+            (r(-6, 35), 14, 9, r(-4, 15)),
+            (r(1, 1), u128::MAX, u128::MAX - 1, BigRational::new(u128::MAX.into(), (u128::MAX - 1).into())),
+            (r(2, 3), 3 << 100, 1 << 101, r(1, 1)),
+            (BigRational::new(big(300) + 1, big(999)), 1, 2, BigRational::new(big(300) + 1, big(1000))),
+        ];
+        for (x, h, d, want) in cases {
+            let got = scale(&x, h, d);
+            assert_eq!(got, want, "{x} x {h}/{d}");
+            // new_raw keeps what it is given: the parts must be reduced already.
+            assert_eq!(
+                (got.numer().clone(), got.denom().clone()),
+                (want.numer().clone(), want.denom().clone())
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scaling_agrees_with_multiplying(n in 0i64..1_000_000, m in 1i64..1_000_000, h in 0u128..100_000, d in 1u128..100_000, k in 0u32..200) {
+            // a big denominator too: m x 2^k
+            let x = BigRational::new(BigInt::from(n), BigInt::from(m) * BigInt::from(2u8).pow(k));
+            let want = &x * BigRational::new(BigInt::from(h), BigInt::from(d));
+            let got = scale(&x, h, d);
+            proptest::prop_assert_eq!(got.numer(), want.numer());
+            proptest::prop_assert_eq!(got.denom(), want.denom());
+        }
     }
 
     #[test]

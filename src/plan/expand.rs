@@ -13,7 +13,7 @@ use super::model::PathCount;
 use super::sizes::Sizes;
 use crate::catalog::{Catalog, DsId};
 use crate::diag::{codes, Diagnostic, Diagnostics, Subject};
-use crate::num::{apportion, int, to_count};
+use crate::num::{apportion, int, scale, to_count};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
@@ -340,9 +340,8 @@ pub fn split(
                     } else if u128::from(h) == d {
                         (taken.clone().unwrap_or_default(), unique.clone())
                     } else {
-                        let f = BigRational::new(BigInt::from(h), BigInt::from(d));
-                        let own = taken.as_ref().unwrap_or(&zero);
-                        (own * &f, unique.as_ref().map(|u| u * &f))
+                        let (h, own) = (u128::from(h), taken.as_ref().unwrap_or(&zero));
+                        (scale(own, h, d), unique.as_ref().map(|u| scale(u, h, d)))
                     };
                     if !whole {
                         passed_t += &t;
