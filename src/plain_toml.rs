@@ -112,6 +112,11 @@ pub struct Entry<'a> {
 
 const INDEX_FROM: usize = 12;
 
+/// The most keys a streamed table is given room for in advance: more than a
+/// catalog entry has fields, so one odd table of thousands of keys does not
+/// make every later table that large.
+const ROOM_MAX: usize = 64;
+
 impl<'a> Table<'a> {
     fn find(&self, key: &str) -> Option<usize> {
         match &self.index {
@@ -367,13 +372,13 @@ impl<'a> Reader<'a> {
             (true, Some(at)) => match &mut table.entries[at] {
                 Entry { key, item: Item { value: Value::Array(a), .. }, .. } if a.of_tables => {
                     // A table of the streamed list gets room for as many
-                    // keys as the one before it had: the tables of a
-                    // catalog are much alike, so most never grow.
+                    // keys as the one before it had (up to ROOM_MAX): the
+                    // tables of a catalog are much alike, so most never grow.
                     let mut room = 0;
                     if path.is_empty() && stream == Some(&**key) {
                         if let Some(closed) = a.items.last_mut() {
                             if let Value::Table(t) = &closed.value {
-                                room = t.entries.len();
+                                room = t.entries.len().min(ROOM_MAX);
                             }
                             sink(std::mem::replace(closed, TAKEN))?;
                         }
