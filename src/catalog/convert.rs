@@ -175,7 +175,7 @@ fn convert(file: FileId, entry: Spanned<Table<RawDataset>>, diags: &mut Diagnost
         image_sources: raw.image_sources.into_iter().map(Spanned::into_inner).collect(),
         license: raw.license,
         publisher: raw.publisher,
-        links: (!raw.links.0.is_empty()).then(|| Box::new(raw.links.0)),
+        links: raw.links.0.boxed(),
         source,
         description: raw.description,
         notes: raw.notes,

@@ -93,7 +93,7 @@ mod boxed_links {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Links>>, D::Error> {
-        Links::deserialize(d).map(|l| (!l.is_empty()).then(|| Box::new(l)))
+        Links::deserialize(d).map(Links::boxed)
     }
 }
 

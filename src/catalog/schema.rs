@@ -258,6 +258,11 @@ impl Links {
         self.iter().next().is_none()
     }
 
+    /// As a dataset keeps them: boxed, and nothing when there are none.
+    pub fn boxed(self) -> Option<Box<Links>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("hf", &self.hf),

@@ -283,8 +283,9 @@ pub fn split(
             continue; // not reached by this stage's entries
         }
         let size = sizes.get(nodes[i].ds);
-        // A composite's own mass is not read again once passed down.
-        let taken = std::mem::take(&mut nodes[i].taken);
+        // A composite's own mass is not read again once passed down; the
+        // last part that takes it unchanged may take it by move.
+        let mut taken = Some(std::mem::take(&mut nodes[i].taken));
         let unique = nodes[i].unique.take();
         let mut passed_t = zero.clone();
         let mut passed_u = zero.clone();
@@ -307,8 +308,6 @@ pub fn split(
         // Every part known and adding up to the split: nothing is left over,
         // so the rest need not be worked out.
         let whole = all_known && denom == Some(known_held) && all_reached;
-        // The last part that takes the mass unchanged may take it by move.
-        let mut taken = Some(taken);
         let last = parts.len() - 1;
         for (k, &(ci, held, part_approx)) in parts.iter().enumerate() {
             let Some(ci) = ci else { continue };
@@ -335,10 +334,11 @@ pub fn split(
                 (Some(h), Some(d)) => {
                     // A part that is the whole (a chain of one-part
                     // composites) passes its mass on unchanged.
-                    let (t, u) = if u128::from(h) == d && k == last && whole {
-                        (taken.take().unwrap_or_default(), unique.clone())
-                    } else if u128::from(h) == d {
-                        (taken.clone().unwrap_or_default(), unique.clone())
+                    let (t, u) = if u128::from(h) == d {
+                        // (after the last part of a whole split, the mass
+                        // is not needed for the rest)
+                        let own = if k == last && whole { taken.take() } else { taken.clone() };
+                        (own.unwrap_or_default(), unique.clone())
                     } else {
                         let (h, own) = (u128::from(h), taken.as_ref().unwrap_or(&zero));
                         (scale(own, h, d), unique.as_ref().map(|u| scale(u, h, d)))
